@@ -1,0 +1,191 @@
+"""kcheck's use cases as plain functions over typed options: check and resolve.
+
+This is the layer between the command line and the kernel/profile/engine modules. It finds
+the inputs (config, tree, architecture, profile), runs the evaluation and hands back data.
+It never prints: notices go through a callback so the CLI can put them on stderr.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kcheck.engine import evaluate, summarize
+from kcheck.errors import InputError, UsageError
+from kcheck.kernel.dotconfig import (
+    KNOWN_ARCHES,
+    DotConfig,
+    arch_names,
+    detect_arch,
+    parse_dotconfig,
+    read_config,
+    running_kernel_config,
+)
+from kcheck.kernel.tree import DroppedValue, LoadedTree, is_kernel_tree, kernel_version, load_tree
+from kcheck.kernel.view import FileView, TreeView
+from kcheck.model import ConfigView, Report, Tristate
+from kcheck.profiles import load_profile
+
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Where the config and tree come from, and how the tree's probes are answered."""
+
+    config: str | None
+    tree: Path | None = None
+    arch: str | None = None
+    probe: bool = False
+    cross_compile: str | None = None
+    cache: bool = True
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A config read and, when a tree was found, loaded into it."""
+
+    config: DotConfig
+    arch: str | None
+    tree: LoadedTree | None
+    view: ConfigView
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A value the config asks for that ``make olddefconfig`` will not keep, and why."""
+
+    name: str
+    requested: str
+    actual: str
+    why: str | None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What ``make olddefconfig`` would write, and which requested values do not survive."""
+
+    text: str
+    dropped: tuple[Dropped, ...]
+    loaded: Loaded
+
+
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/kcheck``, else ``~/.cache/kcheck``, as the XDG spec says."""
+    base = os.environ.get("XDG_CACHE_HOME")
+    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".cache"
+    return root / "kcheck"
+
+
+def find_tree(inputs: Inputs, config: DotConfig) -> Path | None:
+    """The tree to use: explicit, else next to the config, else the cwd, else the host's."""
+    if inputs.tree is not None:
+        if not is_kernel_tree(inputs.tree):
+            raise InputError("not a kernel source tree (no Kconfig and Makefile)", path=inputs.tree)
+        return inputs.tree
+    candidates: list[Path] = []
+    if config.path is not None:
+        candidates.append(config.path.resolve().parent)
+    candidates.append(Path.cwd())
+    if inputs.config is None:
+        release = platform.release()
+        candidates += [
+            Path(f"/lib/modules/{release}/build"),
+            Path(f"/usr/src/linux-headers-{release}"),
+        ]
+    for candidate in candidates:
+        if is_kernel_tree(candidate):
+            return candidate
+    return None
+
+
+def load_inputs(inputs: Inputs, notify: Notify) -> Loaded:
+    """Read the config, pick the arch, find and load the tree, and build the view on it."""
+    raw = read_config(inputs.config) if inputs.config is not None else running_kernel_config()
+    if inputs.config is None:
+        notify(f"checking the running kernel's config: {raw.name}")
+    config = parse_dotconfig(raw)
+    for warning in config.warnings:
+        notify(f"warning: {warning}")
+    arch = inputs.arch or detect_arch(config)
+    if inputs.arch is not None and inputs.arch not in KNOWN_ARCHES:
+        raise UsageError(f"unknown --arch {inputs.arch!r}; known: {', '.join(KNOWN_ARCHES)}")
+    tree_dir = find_tree(inputs, config)
+    if tree_dir is None:
+        notify(
+            "no kernel tree found: checking only the values written in the config; whether a "
+            "value survives `make olddefconfig` is unknown. Pass --tree DIR (or set KCHECK_TREE) "
+            "for exact answers."
+        )
+        return Loaded(config, arch, None, FileView(config))
+    if arch is None:
+        raise InputError(
+            "cannot tell which architecture this config is for; pass --arch "
+            f"({', '.join(KNOWN_ARCHES)})",
+            path=config.name,
+        )
+    version = kernel_version(tree_dir)
+    if config.header_version is not None and config.header_version[:2] != version[:2]:
+        have = ".".join(map(str, config.header_version))
+        notify(
+            f"warning: {config.name} was written for Linux {have} but the tree at {tree_dir} is "
+            f"Linux {'.'.join(map(str, version))}; values are what this tree would make of it"
+        )
+    tree = load_tree(
+        tree_dir,
+        arch,
+        probe=inputs.probe,
+        cross_compile=inputs.cross_compile,
+        cache_dir=cache_dir() if inputs.cache else None,
+        on_progress=notify,
+    )
+    tree.load_values(config.text, config.name)
+    return Loaded(config, arch, tree, TreeView(tree, config))
+
+
+def check(profile_name: str, inputs: Inputs, notify: Notify) -> Report:
+    """Check a config against a profile: the verdict for every requirement."""
+    profile = load_profile(profile_name)
+    loaded = load_inputs(inputs, notify)
+    names = arch_names(loaded.arch, loaded.config) if loaded.arch else frozenset[str]()
+    results = evaluate(profile, loaded.view, names)
+    summary = summarize(results)
+    tree = loaded.tree
+    version: str | None = None
+    if tree is not None:
+        version = ".".join(map(str, tree.version))
+    elif loaded.config.header_version is not None:
+        version = ".".join(map(str, loaded.config.header_version))
+    return Report(
+        profile=profile.name,
+        profile_path=profile.path,
+        config=loaded.config.name,
+        tree=str(tree.srctree) if tree is not None else None,
+        arch=loaded.arch,
+        kernel_version=version,
+        results=results,
+        summary=summary,
+    )
+
+
+def resolve(inputs: Inputs, notify: Notify) -> Resolved:
+    """The config exactly as ``make olddefconfig`` would write it, without make or a compiler."""
+    loaded = load_inputs(inputs, notify)
+    if loaded.tree is None:
+        raise UsageError("resolve needs a kernel tree: pass --tree DIR or set KCHECK_TREE")
+    dropped = tuple(
+        Dropped(d.name, d.requested, d.actual, _why_dropped(loaded.view, d))
+        for d in loaded.tree.dropped()
+    )
+    return Resolved(loaded.tree.resolved_text(), dropped, loaded)
+
+
+def _why_dropped(view: ConfigView, dropped: DroppedValue) -> str | None:
+    wanted = Tristate.parse(dropped.requested)
+    if wanted is None:
+        return None
+    return view.why_not(dropped.name, wanted)
+

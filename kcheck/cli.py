@@ -1,0 +1,357 @@
+"""The command line: click commands that parse options, call ``app``, render, and exit.
+
+This is the only module that imports click and the only place that exits. Reports go to
+stdout; notices, warnings and errors go to stderr. Exit codes: 0 every required
+requirement met, 1 one is not, 2 usage or input error, 3 internal error.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kcheck import __version__, app
+from kcheck.errors import KcheckError
+from kcheck.kernel.dotconfig import KNOWN_ARCHES
+from kcheck.model import Report
+from kcheck.output import write_atomic
+from kcheck.profiles import builtin_profiles, load_profile
+from kcheck.reporters import FORMATS, RenderOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+def _notify(message: str) -> None:
+    _stderr(f"kcheck: {message}")
+
+
+def _color_wanted(stream: Any) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _width() -> int:
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.stdout.fileno()).columns
+        except (OSError, ValueError):
+            columns = 100
+    return max(60, min(columns, 200))
+
+
+def _run(body: Callable[[], int]) -> None:
+    """Run a command body and exit with its code; map our errors to 2/3, bugs to 3."""
+    try:
+        code = body()
+    except KcheckError as e:
+        _stderr(f"kcheck: error: {e.location_message()}")
+        code = e.exit_code
+    except KeyboardInterrupt:
+        _stderr("kcheck: interrupted")
+        code = 130
+    except BrokenPipeError:
+        # `kcheck ... | head` closed the pipe: not an error of ours.
+        sys.stderr.close()
+        code = EXIT_OK
+    except Exception as e:
+        if os.environ.get("KCHECK_DEBUG"):
+            traceback.print_exc()
+        _stderr(
+            f"kcheck: internal error: {type(e).__name__}: {e} "
+            "(this is a bug in kcheck; rerun with KCHECK_DEBUG=1 for a traceback)"
+        )
+        code = EXIT_INTERNAL
+    sys.exit(code)
+
+
+def tree_options(f: F) -> F:
+    """Options shared by every command that reads a config against a tree."""
+    options = [
+        click.option(
+            "--tree",
+            type=click.Path(path_type=Path, file_okay=False),
+            envvar="KCHECK_TREE",
+            help="Kernel source tree (env KCHECK_TREE). Default: the config's directory or the "
+            "current one if it is a tree; for the running kernel, its build directory.",
+        ),
+        click.option(
+            "--arch",
+            type=click.Choice(KNOWN_ARCHES),
+            help="Architecture (make ARCH). Default: read from the config.",
+        ),
+        click.option(
+            "--probe",
+            is_flag=True,
+            help="Run the tree's real toolchain probes (executes the compiler and scripts from "
+            "the tree). Default: answer them from the config, running nothing.",
+        ),
+        click.option(
+            "--cross-compile",
+            metavar="PREFIX",
+            envvar="CROSS_COMPILE",
+            help="Cross compiler prefix for --probe, e.g. aarch64-linux-gnu- (env CROSS_COMPILE).",
+        ),
+        click.option("--no-cache", is_flag=True, help="Parse the tree afresh; do not use the cache."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def format_option(f: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(sorted(FORMATS)),
+        default="text",
+        show_default=True,
+        help="Report format.",
+    )(f)
+
+
+def _inputs(
+    config: str | None,
+    tree: Path | None,
+    arch: str | None,
+    probe: bool,
+    cross_compile: str | None,
+    no_cache: bool,
+) -> app.Inputs:
+    return app.Inputs(
+        config=config,
+        tree=tree,
+        arch=arch,
+        probe=probe,
+        cross_compile=cross_compile if probe else None,
+        cache=not no_cache,
+    )
+
+
+def _emit_report(report: Report, fmt: str) -> int:
+    opts = RenderOptions(color=fmt == "text" and _color_wanted(sys.stdout), width=_width())
+    sys.stdout.write(FORMATS[fmt](report, opts))
+    sys.stdout.flush()
+    return report.summary.exit_code
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="kcheck")
+def main() -> None:
+    """Check Linux kernel configs for what QEMU/KVM virtio guests and hosts need.
+
+    \b
+    Examples:
+      kcheck guest .config                    is this guest kernel ready?
+      kcheck guest arch/arm64/configs/defconfig --tree .
+      kcheck host                             the running host kernel, bridged guests
+      kcheck host --net nat /boot/config-6.12.0
+      zcat config.gz | kcheck guest - --tree ~/linux --format json
+      kcheck resolve .config -o resolved.config
+      kcheck profiles guest
+
+    Exit codes: 0 all required options met, 1 a required option is missing,
+    2 bad usage or input, 3 internal error.
+    """
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("config", required=True)
+@click.option(
+    "--root",
+    type=click.Choice(["initramfs", "virtio-blk"]),
+    default="initramfs",
+    show_default=True,
+    help="Where the root filesystem comes from. virtio-blk: no initramfs, so the disk path "
+    "must be built in (=y).",
+)
+@tree_options
+@format_option
+def guest(
+    config: str,
+    root: str,
+    tree: Path | None,
+    arch: str | None,
+    probe: bool,
+    cross_compile: str | None,
+    no_cache: bool,
+    fmt: str,
+) -> None:
+    """Check a guest kernel config for the virtio drivers QEMU guests need.
+
+    CONFIG is a .config path, a .config.gz, or - for stdin.
+
+    \b
+    Examples:
+      kcheck guest .config
+      kcheck guest --root virtio-blk .config
+      kcheck guest --tree ~/src/linux --arch arm64 my.config --format json
+    """
+    profile = "guest-virtio-root" if root == "virtio-blk" else "guest"
+    inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
+    _run(lambda: _emit_report(app.check(profile, inputs, _notify), fmt))
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("config", required=False)
+@click.option(
+    "--net",
+    type=click.Choice(["bridge", "tap", "nat"]),
+    default="bridge",
+    show_default=True,
+    help="How guests are networked: bridge (802.1d bridge + TAP), tap (guest<->host only), "
+    "nat (guest reaches the outside through the host).",
+)
+@tree_options
+@format_option
+def host(
+    config: str | None,
+    net: str,
+    tree: Path | None,
+    arch: str | None,
+    probe: bool,
+    cross_compile: str | None,
+    no_cache: bool,
+    fmt: str,
+) -> None:
+    """Check a host kernel config for KVM and the guest network back end.
+
+    With no CONFIG, checks the running kernel (/proc/config.gz, /boot/config-$(uname -r),
+    /lib/modules/$(uname -r)/config) and says which file it used.
+
+    \b
+    Examples:
+      kcheck host
+      kcheck host --net nat /boot/config-$(uname -r)
+      kcheck host --tree ~/src/linux .config --format json
+    """
+    inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
+    _run(lambda: _emit_report(app.check(f"host-{net}", inputs, _notify), fmt))
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--profile",
+    "profile",
+    required=True,
+    metavar="NAME|FILE",
+    help="A built-in profile name (see `kcheck profiles`) or a TOML profile file.",
+)
+@click.argument("config", required=True)
+@tree_options
+@format_option
+def check(
+    profile: str,
+    config: str,
+    tree: Path | None,
+    arch: str | None,
+    probe: bool,
+    cross_compile: str | None,
+    no_cache: bool,
+    fmt: str,
+) -> None:
+    """Check a config against any profile, built-in or your own TOML file.
+
+    \b
+    Examples:
+      kcheck check --profile my-board.toml .config
+      kcheck check --profile host-nat /boot/config-6.12.0
+    """
+    inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
+    _run(lambda: _emit_report(app.check(profile, inputs, _notify), fmt))
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("config", required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the resolved config here (a regular file; replaced atomically). Default: stdout.",
+)
+@tree_options
+def resolve(
+    config: str,
+    output: Path | None,
+    tree: Path | None,
+    arch: str | None,
+    probe: bool,
+    cross_compile: str | None,
+    no_cache: bool,
+) -> None:
+    """Write CONFIG exactly as `make olddefconfig` would, without make or a compiler.
+
+    Lists on stderr every value the config asks for that will not survive, and exits 1 if
+    there is one.
+
+    \b
+    Examples:
+      kcheck resolve .config -o .config.resolved
+      kcheck resolve arch/arm64/configs/defconfig --tree . --probe \\
+          --cross-compile aarch64-linux-gnu- -o /tmp/arm64.config
+    """
+
+    def body() -> int:
+        inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
+        result = app.resolve(inputs, _notify)
+        if output is None:
+            sys.stdout.write(result.text)
+            sys.stdout.flush()
+        else:
+            write_atomic(output, result.text)
+        for dropped in result.dropped:
+            because = f": {dropped.why}" if dropped.why else ""
+            _notify(
+                f"will not survive: CONFIG_{dropped.name}={dropped.requested} becomes "
+                f"{dropped.actual}{because}"
+            )
+        return EXIT_FAIL if result.dropped else EXIT_OK
+
+    _run(body)
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("name", required=False)
+def profiles(name: str | None) -> None:
+    """List the built-in profiles, or show one (NAME or a TOML file path).
+
+    \b
+    Examples:
+      kcheck profiles
+      kcheck profiles host-nat
+    """
+
+    def body() -> int:
+        if name is None:
+            for profile_name in builtin_profiles():
+                profile = load_profile(profile_name)
+                click.echo(f"{profile_name:<20} {profile.description}")
+            return EXIT_OK
+        profile = load_profile(name)
+        click.echo(Path(profile.path).read_text(encoding="utf-8"), nl=False)
+        return EXIT_OK
+
+    _run(body)
+

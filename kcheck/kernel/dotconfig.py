@@ -1,0 +1,292 @@
+"""Reading kernel .config files: from a path, stdin (``-``), ``.gz``, or the running kernel.
+
+This module owns the input side of a config: the bytes (with size, NUL and encoding
+checks), the assignments with their line numbers, and what the header and symbols say about
+the architecture and kernel version. It does not know Kconfig semantics: values are the
+strings as written (``"n"`` for ``# CONFIG_X is not set``), unquoted and unescaped like the
+kernel's ``conf_read_simple()`` does.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import stat
+import sys
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kcheck.errors import InputError
+
+# A Debian .config is about 300 KB; anything past this is not a kernel config, and reading
+# it whole would only waste memory before failing anyway.
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+_ASSIGN_RE = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
+_UNSET_RE = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set\s*")
+_HEADER_RE = re.compile(r"# Linux/(\S+) (\d+)\.(\d+)(?:\.(\d+))?\S* Kernel Configuration")
+_ARCH_DIR_RE = re.compile(r"(?:^|/)arch/([a-z0-9_]+)/configs/")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One ``CONFIG_X=...`` or ``# CONFIG_X is not set`` line, value unquoted."""
+
+    value: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ConfigInput:
+    """The text of a config and the name to show for it (a path, ``<stdin>``, ...)."""
+
+    name: str
+    text: str
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class DotConfig:
+    """A parsed .config: assignments in file order (last one wins), header facts, warnings."""
+
+    name: str
+    text: str
+    assignments: dict[str, Assignment]
+    header_arch: str | None = None
+    header_version: tuple[int, int, int] | None = None
+    warnings: tuple[str, ...] = field(default=())
+    path: Path | None = None
+
+    def get(self, name: str) -> str | None:
+        """The value the file assigns to ``name`` (without CONFIG_), or None."""
+        a = self.assignments.get(name)
+        return None if a is None else a.value
+
+    def enabled(self, name: str) -> bool:
+        return self.get(name) in ("y", "m")
+
+    @property
+    def generated(self) -> bool:
+        """True for a full config written by the kernel's tools (not a defconfig/fragment)."""
+        return "# Automatically generated file; DO NOT EDIT." in self.text[:300]
+
+
+def read_config(source: str) -> ConfigInput:
+    """Read a config from a path, ``-`` (stdin) or a gzip file (by magic, not by name)."""
+    if source == "-":
+        data = _read_limited(sys.stdin.buffer, "<stdin>")
+        return ConfigInput("<stdin>", _decode(data, "<stdin>"))
+    path = Path(source)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise InputError("no such file", path=source) from None
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", path=source) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError("is a directory, not a kernel config", path=source)
+    try:
+        with path.open("rb") as f:
+            data = _read_limited(f, source)
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", path=source) from None
+    return ConfigInput(source, _decode(data, source), path)
+
+
+def running_kernel_config() -> ConfigInput:
+    """The running kernel's config, from the places distributions and the kernel put it."""
+    release = platform.release()
+    candidates = [
+        Path("/proc/config.gz"),
+        Path(f"/boot/config-{release}"),
+        Path(f"/lib/modules/{release}/config"),
+    ]
+    for candidate in candidates:
+        if candidate.is_file():
+            return read_config(str(candidate))
+    tried = ", ".join(str(c) for c in candidates)
+    raise InputError(
+        f"cannot find the running kernel's config (tried {tried}); pass a .config path",
+        path="<running kernel>",
+    )
+
+
+def _read_limited(stream: object, name: str) -> bytes:
+    read = getattr(stream, "read")  # noqa: B009 - binary streams from files and stdin alike
+    data: bytes = read(MAX_CONFIG_BYTES + 1)
+    if data[:2] == b"\x1f\x8b":
+        try:
+            # Decompress at most the limit so a gzip bomb cannot exhaust memory.
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            data = d.decompress(data + read(MAX_CONFIG_BYTES), MAX_CONFIG_BYTES + 1)
+        except (zlib.error, OSError, EOFError) as e:
+            raise InputError(f"corrupt gzip data: {e}", path=name) from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise InputError(
+            f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; not a kernel config", path=name
+        )
+    return data
+
+
+def _decode(data: bytes, name: str) -> str:
+    if not data.strip():
+        raise InputError("empty file; expected a kernel config", path=name)
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise InputError("binary data (NUL byte); not a kernel config", path=name, line=line)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise InputError(f"invalid UTF-8 at byte {e.start}", path=name, line=line) from None
+
+
+def parse_dotconfig(config: ConfigInput) -> DotConfig:
+    """Parse assignments like the kernel's conf_read_simple(), but strictly.
+
+    CRLF endings are accepted (the kernel strips the CR too). A duplicate assignment is
+    a warning and the last one wins, as in the kernel. A line that is neither a comment, a
+    blank, nor a well-formed assignment is an error: a gate must not guess at garbage.
+    """
+    assignments: dict[str, Assignment] = {}
+    warnings: list[str] = []
+    name = config.name
+    for lineno, raw in enumerate(config.text.splitlines(), start=1):
+        line = raw.rstrip("\r")
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            m = _UNSET_RE.fullmatch(stripped)
+            if m:
+                _assign(assignments, warnings, name, m.group(1), "n", lineno)
+            continue
+        m = _ASSIGN_RE.fullmatch(stripped)
+        if not m:
+            shown = stripped if len(stripped) <= 60 else stripped[:57] + "..."
+            raise InputError(
+                f"not a config line: {shown!r} (expected CONFIG_NAME=value or a # comment)",
+                path=name,
+                line=lineno,
+            )
+        value = _parse_value(m.group(2), name, lineno)
+        _assign(assignments, warnings, name, m.group(1), value, lineno)
+    if not assignments:
+        raise InputError("no CONFIG_ assignments found; not a kernel config", path=name)
+    header_arch, header_version = _header(config.text)
+    return DotConfig(
+        name=name,
+        text=config.text,
+        assignments=assignments,
+        header_arch=header_arch,
+        header_version=header_version,
+        warnings=tuple(warnings),
+        path=config.path,
+    )
+
+
+def _assign(
+    assignments: dict[str, Assignment],
+    warnings: list[str],
+    name: str,
+    sym: str,
+    value: str,
+    lineno: int,
+) -> None:
+    previous = assignments.get(sym)
+    if previous is not None and previous.value != value:
+        warnings.append(
+            f"{name}:{lineno}: CONFIG_{sym} assigned again (was {previous.value!r} on line "
+            f"{previous.line}); the last assignment wins"
+        )
+    assignments[sym] = Assignment(value, lineno)
+
+
+def _parse_value(text: str, name: str, lineno: int) -> str:
+    if not text.startswith('"'):
+        if not text or any(c.isspace() for c in text):
+            raise InputError(f"malformed value {text!r}", path=name, line=lineno)
+        return text
+    # A quoted string: backslash escapes a quote or a backslash, as in the kernel.
+    out: list[str] = []
+    i = 1
+    while i < len(text):
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            out.append(text[i + 1])
+            i += 2
+            continue
+        if c == '"':
+            if text[i + 1 :].strip():
+                raise InputError("text after the closing quote", path=name, line=lineno)
+            return "".join(out)
+        out.append(c)
+        i += 1
+    raise InputError("unterminated string value", path=name, line=lineno)
+
+
+def _header(text: str) -> tuple[str | None, tuple[int, int, int] | None]:
+    for line in text.splitlines()[:6]:
+        m = _HEADER_RE.match(line.strip())
+        if m:
+            version = (int(m.group(2)), int(m.group(3)), int(m.group(4) or 0))
+            return m.group(1), version
+    return None, None
+
+
+# The ARCH= value for make, as kcheck names architectures.
+KNOWN_ARCHES = ("x86_64", "i386", "arm64", "powerpc")
+
+
+def detect_arch(config: DotConfig) -> str | None:
+    """The kernel ARCH this config is for, from its symbols, header or path; None if unclear.
+
+    Symbols come first because they are unambiguous (X86_64 vs X86_32); the header names
+    ARCH as it was given to make, which for x86 may be plain "x86".
+    """
+    if config.enabled("X86_64"):
+        return "x86_64"
+    if config.enabled("X86_32"):
+        return "i386"
+    if config.enabled("ARM64"):
+        return "arm64"
+    if config.enabled("PPC") or config.enabled("PPC64") or config.enabled("PPC32"):
+        return "powerpc"
+    header = config.header_arch
+    if header in ("x86_64", "i386", "arm64", "powerpc"):
+        return header
+    if header == "x86":
+        return "i386" if config.get("64BIT") == "n" else "x86_64"
+    if config.path is not None:
+        m = _ARCH_DIR_RE.search(config.path.resolve().as_posix())
+        if m:
+            return {"x86": "x86_64", "arm64": "arm64", "powerpc": "powerpc"}.get(m.group(1))
+    return None
+
+
+def arch_names(arch: str, config: DotConfig | None) -> frozenset[str]:
+    """The names a profile's ``arch = [...]`` may use to match this config's architecture."""
+    names = {arch}
+    if arch in ("x86_64", "i386"):
+        names.add("x86")
+    if arch == "powerpc":
+        is64 = config is not None and config.enabled("PPC64")
+        names.add("ppc64" if is64 else "ppc32")
+    return frozenset(names)
+
+
+def host_arch() -> str | None:
+    """The running machine's kernel ARCH, for `kcheck host` with no config header."""
+    machine = os.uname().machine
+    return {
+        "x86_64": "x86_64",
+        "i686": "i386",
+        "i386": "i386",
+        "aarch64": "arm64",
+        "ppc64le": "powerpc",
+        "ppc64": "powerpc",
+        "ppc": "powerpc",
+    }.get(machine)

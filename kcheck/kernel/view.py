@@ -1,0 +1,173 @@
+"""The two ways the engine sees a configuration: through a parsed tree, or the file alone.
+
+``TreeView`` answers from a kconfiglib tree with the config loaded, so every value is the
+one ``make olddefconfig`` would produce and "why not" questions follow the real
+dependencies. ``FileView`` answers from the .config's own lines when no tree is at hand:
+values as written, and every question about dependencies or existence unknown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import kconfiglib
+
+from kcheck.kernel.dotconfig import DotConfig
+from kcheck.kernel.tree import LoadedTree
+from kcheck.model import SymbolType, Tristate
+
+_TYPES = {
+    kconfiglib.BOOL: SymbolType.BOOL,
+    kconfiglib.TRISTATE: SymbolType.TRISTATE,
+    kconfiglib.INT: SymbolType.INT,
+    kconfiglib.HEX: SymbolType.HEX,
+    kconfiglib.STRING: SymbolType.STRING,
+}
+
+
+def _defined(sym: Any) -> bool:
+    return sym is not None and bool(sym.nodes)
+
+
+class TreeView:
+    """Exact answers from a parsed tree with a config loaded into it."""
+
+    def __init__(self, tree: LoadedTree, config: DotConfig) -> None:
+        self._tree = tree
+        self._config = config
+
+    @property
+    def has_tree(self) -> bool:
+        return True
+
+    def _sym(self, name: str) -> Any:
+        sym = self._tree.kconf.syms.get(name)
+        return sym if _defined(sym) else None
+
+    def defined(self, name: str) -> bool | None:
+        return self._sym(name) is not None
+
+    def symbol_type(self, name: str) -> SymbolType:
+        sym = self._sym(name)
+        if sym is None:
+            return SymbolType.UNKNOWN
+        return _TYPES.get(sym.orig_type, SymbolType.UNKNOWN)
+
+    def value(self, name: str) -> str | None:
+        sym = self._sym(name)
+        if sym is None:
+            return None
+        return str(sym.str_value)
+
+    def requested(self, name: str) -> str | None:
+        return self._config.get(name)
+
+    def why_not(self, name: str, wanted: Tristate) -> str | None:
+        sym = self._sym(name)
+        if sym is None:
+            return "not defined in this kernel tree"
+        return first_obstacle(sym, wanted)
+
+
+def _tri(expr: Any) -> Tristate:
+    return Tristate(kconfiglib.expr_value(expr))
+
+
+def _expr_text(expr: Any) -> str:
+    """An expression with each symbol's current value, e.g. ``PCI (=n) && NET (=y)``."""
+
+    def show(sc: Any) -> str:
+        if sc.__class__ is kconfiglib.Symbol and not sc.is_constant and sc.nodes:
+            return f"{sc.name} (={sc.str_value})"
+        return str(kconfiglib.standard_sc_expr_str(sc))
+
+    return str(kconfiglib.expr_str(expr, show))
+
+
+def first_obstacle(sym: Any, wanted: Tristate) -> str | None:
+    """Plain words for the first thing keeping ``sym`` below ``wanted`` (or above n).
+
+    The order follows how the kernel computes a value: unmet ``depends on`` terms first
+    (split at ``&&`` so the user sees the one term that is off), then a prompt's own
+    condition, then "nothing asks for it". A full recursive chain is the explain command's
+    job; this is the one line a report shows.
+    """
+    current = Tristate(sym.tri_value) if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE) else None
+    if wanted == Tristate.N:
+        if current is not None and current > Tristate.N and _tri(sym.rev_dep) > Tristate.N:
+            return f"selected by {_expr_text(sym.rev_dep)}"
+        if sym.choice is not None and current == Tristate.Y:
+            return "it is the selected member of its choice; select another member instead"
+        return None
+    for term in kconfiglib.split_expr(sym.direct_dep, kconfiglib.AND):
+        if _tri(term) < wanted:
+            if _tri(term) == Tristate.M:
+                return f"capped at m by {_expr_text(term)}"
+            return f"depends on {_expr_text(term)}"
+    prompts = [node.prompt for node in sym.nodes if node.prompt is not None]
+    if not prompts:
+        if _tri(sym.rev_dep) < wanted:
+            selectors = _selectors(sym)
+            if selectors:
+                return f"has no prompt; it is on only when selected, by {', '.join(selectors)}"
+            return "has no prompt and nothing selects it"
+        return None
+    for _text, cond in prompts:
+        if _tri(cond) < wanted:
+            return f"its prompt is hidden: {_expr_text(cond)}"
+    if sym.choice is not None:
+        selection = sym.choice.selection
+        if selection is not None and selection is not sym:
+            return f"another member of its choice is selected: {selection.name}"
+    if sym.user_value is None:
+        return "not set in the config, and its default is off"
+    return None
+
+
+def _selectors(sym: Any) -> list[str]:
+    names: list[str] = []
+    for item in kconfiglib.expr_items(sym.rev_dep):
+        if item.__class__ is kconfiglib.Symbol and not item.is_constant and item.nodes:
+            if item.name not in names:
+                names.append(item.name)
+    return names
+
+
+class FileView:
+    """Answers from the .config alone: values as written, dependency questions unknown."""
+
+    def __init__(self, config: DotConfig) -> None:
+        self._config = config
+
+    @property
+    def has_tree(self) -> bool:
+        return False
+
+    def defined(self, name: str) -> bool | None:
+        return True if name in self._config.assignments else None
+
+    def symbol_type(self, name: str) -> SymbolType:
+        value = self._config.get(name)
+        if value is None:
+            return SymbolType.UNKNOWN
+        if value in ("y", "m", "n"):
+            return SymbolType.TRISTATE
+        if value.startswith(("0x", "0X")):
+            return SymbolType.HEX
+        if value.lstrip("-").isdigit():
+            return SymbolType.INT
+        return SymbolType.STRING
+
+    def value(self, name: str) -> str | None:
+        return self._config.get(name)
+
+    def requested(self, name: str) -> str | None:
+        return self._config.get(name)
+
+    def why_not(self, name: str, wanted: Tristate) -> str | None:
+        value = self._config.get(name)
+        if value is None:
+            return "not in the config; without a kernel tree its dependencies are unknown"
+        if value == "n":
+            return "set to n in the config"
+        return None

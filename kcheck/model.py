@@ -1,0 +1,217 @@
+"""Plain data that flows between kcheck's layers: values, requirements, profiles and results.
+
+Everything here is a frozen dataclass or an enum. Results are data, never preformatted
+strings: the reporters decide how a user sees them. Symbols are stored without the
+``CONFIG_`` prefix; only the .config readers and writers add or strip it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Tristate(enum.IntEnum):
+    """A bool/tristate value. Ordered like the kernel's: n < m < y."""
+
+    N = 0
+    M = 1
+    Y = 2
+
+    def __str__(self) -> str:
+        return "nmy"[self.value]
+
+    @classmethod
+    def parse(cls, text: str) -> Tristate | None:
+        """``"y"``/``"m"``/``"n"`` to a Tristate, anything else to None."""
+        return {"n": cls.N, "m": cls.M, "y": cls.Y}.get(text)
+
+
+class Level(enum.StrEnum):
+    """How much a requirement matters: required fails the run, recommended warns."""
+
+    REQUIRED = "required"
+    RECOMMENDED = "recommended"
+    OPTIONAL = "optional"
+
+
+class Status(enum.StrEnum):
+    """The verdict on one requirement, named for the user."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    INFO = "info"
+    NOT_APPLICABLE = "not_applicable"
+    UNKNOWN = "unknown"
+
+
+class SymbolType(enum.StrEnum):
+    """Kconfig symbol types, as kconfiglib and the kernel name them."""
+
+    BOOL = "bool"
+    TRISTATE = "tristate"
+    INT = "int"
+    HEX = "hex"
+    STRING = "string"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place in a file, for error messages and SARIF output."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a requirement wants of a symbol's final value.
+
+    ``text`` is how the profile wrote it (``"y|m"``, ``"y"``, ``">= 4"``, ``"\"foo\""``).
+    For bool/tristate wants, ``allowed`` holds the accepted values. For int/hex/string
+    symbols ``op`` is one of ``== != < <= > >=`` and ``operand`` the value compared to.
+    """
+
+    text: str
+    allowed: frozenset[Tristate] = frozenset()
+    op: str | None = None
+    operand: str | None = None
+
+    @property
+    def is_tristate(self) -> bool:
+        return self.op is None
+
+    @property
+    def wants_off(self) -> bool:
+        return self.is_tristate and self.allowed == frozenset({Tristate.N})
+
+
+class NodeKind(enum.StrEnum):
+    """A requirement is a single symbol, or a group of alternatives or conjuncts."""
+
+    SYMBOL = "symbol"
+    ANY_OF = "any_of"
+    ALL_OF = "all_of"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One requirement of a profile, or one alternative/conjunct inside a group.
+
+    A ``symbol`` requirement names a Kconfig symbol (and renamed ``aliases``) and an
+    ``expect``. An ``any_of`` group passes when any child passes; an ``all_of`` group when
+    every child does. ``arch`` and ``when`` make a requirement conditional; when they do
+    not hold it is not applicable.
+    """
+
+    id: str
+    kind: NodeKind
+    level: Level
+    reason: str
+    location: Location
+    symbol: str = ""
+    aliases: tuple[str, ...] = ()
+    expect: Expectation | None = None
+    arch: tuple[str, ...] = ()
+    when: str | None = None
+    children: tuple[Requirement, ...] = ()
+    section: str = ""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named set of requirements loaded from a TOML file (after ``extends`` is applied)."""
+
+    name: str
+    description: str
+    path: str
+    requirements: tuple[Requirement, ...]
+    extends: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Result:
+    """The verdict on one requirement (or on one alternative inside a group).
+
+    ``actual`` is the value after ``make olddefconfig`` ("y"/"m"/"n" or the string), or
+    None when it cannot be known. ``requested`` is what the input .config wrote, when that
+    differs from ``actual`` (the value will be dropped). ``why`` names the first unmet
+    dependency, for failures.
+    """
+
+    id: str
+    kind: NodeKind
+    level: Level
+    status: Status
+    reason: str
+    section: str = ""
+    symbol: str = ""
+    expected: str = ""
+    actual: str | None = None
+    requested: str | None = None
+    why: str | None = None
+    children: tuple[Result, ...] = ()
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts per status and the exit code they imply."""
+
+    counts: dict[str, int]
+    failed_required: int
+    exit_code: int
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a reporter needs to render one check of one config against one profile."""
+
+    profile: str
+    profile_path: str
+    config: str
+    tree: str | None
+    arch: str | None
+    kernel_version: str | None
+    results: tuple[Result, ...]
+    summary: Summary
+    notices: tuple[str, ...] = field(default=())
+
+
+class ConfigView(Protocol):
+    """What the engine asks of a configuration: final values and why they are what they are.
+
+    Implemented in ``kcheck.kernel`` twice: over a real Kconfig tree (exact answers, after
+    ``make olddefconfig`` semantics) and over the .config file alone (values as written;
+    dependency questions unknown).
+    """
+
+    @property
+    def has_tree(self) -> bool:
+        """True when answers come from a parsed Kconfig tree."""
+        ...
+
+    def defined(self, name: str) -> bool | None:
+        """Whether the tree defines the symbol; None when that cannot be known."""
+        ...
+
+    def symbol_type(self, name: str) -> SymbolType:
+        """The symbol's type; UNKNOWN when undefined or unknown."""
+        ...
+
+    def value(self, name: str) -> str | None:
+        """The final value ("y"/"m"/"n" or the string); None when it cannot be known."""
+        ...
+
+    def requested(self, name: str) -> str | None:
+        """The value the input .config assigned, or None if it did not mention the symbol."""
+        ...
+
+    def why_not(self, name: str, wanted: Tristate) -> str | None:
+        """Plain words for the first thing keeping ``name`` below ``wanted``, or None."""
+        ...

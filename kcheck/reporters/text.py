@@ -1,0 +1,161 @@
+"""The human report: a table per profile section, the reasons for failures, a summary line.
+
+Rendered with rich into a string at a fixed width, so the same report is byte-identical in
+a golden test and on a terminal without colour. Colour is only added when asked for.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from kcheck.model import NodeKind, Report, Result, Status
+
+_STATUS_STYLE = {
+    Status.PASS: "green",
+    Status.FAIL: "bold red",
+    Status.WARN: "yellow",
+    Status.INFO: "cyan",
+    Status.NOT_APPLICABLE: "dim",
+    Status.UNKNOWN: "magenta",
+}
+
+_STATUS_WORD = {
+    Status.PASS: "ok",
+    Status.FAIL: "FAIL",
+    Status.WARN: "warn",
+    Status.INFO: "info",
+    Status.NOT_APPLICABLE: "n/a",
+    Status.UNKNOWN: "unknown",
+}
+
+
+def _rows(result: Result, depth: int = 0) -> Iterator[tuple[int, Result]]:
+    yield depth, result
+    for child in result.children:
+        yield from _rows(child, depth + 1)
+
+
+def _symbol_cell(result: Result, depth: int) -> str:
+    indent = "  " * depth
+    if result.kind is NodeKind.ANY_OF:
+        label = "one of:"
+    elif result.kind is NodeKind.ALL_OF:
+        label = "all of:" if depth else result.id + " (all of):"
+    else:
+        label = result.symbol
+    if result.kind is NodeKind.ANY_OF and depth == 0:
+        label = f"{result.id} (one of):"
+    return indent + label
+
+
+def _actual_cell(result: Result) -> Text:
+    if result.kind is not NodeKind.SYMBOL:
+        return Text("")
+    actual = "?" if result.actual is None else result.actual
+    if result.requested is not None and result.requested != result.actual:
+        return Text(f"{actual} (asked {result.requested})")
+    return Text(actual)
+
+
+def _sections(report: Report) -> dict[str, list[Result]]:
+    sections: dict[str, list[Result]] = {}
+    for result in report.results:
+        sections.setdefault(result.section or "Requirements", []).append(result)
+    return sections
+
+
+def _failures(results: tuple[Result, ...]) -> Iterator[Result]:
+    """Results (symbol leaves) that failed or warned and have a reason to show."""
+    for result in results:
+        for _depth, row in _rows(result):
+            if row.kind is NodeKind.SYMBOL and row.status in (Status.FAIL, Status.WARN):
+                yield row
+
+
+def summary_line(report: Report) -> str:
+    counts = report.summary.counts
+    parts = [
+        f"{counts.get(str(s), 0)} {word}"
+        for s, word in (
+            (Status.PASS, "passed"),
+            (Status.FAIL, "failed"),
+            (Status.WARN, "warnings"),
+            (Status.INFO, "optional missing"),
+            (Status.NOT_APPLICABLE, "not applicable"),
+            (Status.UNKNOWN, "unknown"),
+        )
+        if counts.get(str(s), 0)
+    ]
+    verdict = "FAIL" if report.summary.exit_code else "OK"
+    return f"{verdict}: {', '.join(parts) or 'nothing to check'}"
+
+
+def render_text(report: Report, *, color: bool = False, width: int = 100) -> str:
+    """Render the report. ``color`` adds ANSI styles; the words are the same either way."""
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=width,
+        color_system="standard" if color else None,
+        force_terminal=color,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        legacy_windows=False,
+    )
+    facts = [f"profile {report.profile}", f"config {report.config}"]
+    if report.kernel_version:
+        facts.append(f"Linux {report.kernel_version}")
+    if report.arch:
+        facts.append(report.arch)
+    facts.append(f"tree {report.tree}" if report.tree else "no tree (values as written)")
+    console.print(Text("kcheck: " + ", ".join(facts)))
+    for section, results in _sections(report).items():
+        table = Table(
+            title=section,
+            title_justify="left",
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            expand=False,
+        )
+        table.add_column("Symbol", no_wrap=True)
+        table.add_column("Wanted", no_wrap=True)
+        table.add_column("Actual", no_wrap=True)
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Reason", overflow="fold")
+        for result in results:
+            for depth, row in _rows(result):
+                status = Text(_STATUS_WORD[row.status], style=_STATUS_STYLE[row.status])
+                table.add_row(
+                    _symbol_cell(row, depth),
+                    row.expected,
+                    _actual_cell(row),
+                    status,
+                    row.reason if depth == 0 or row.kind is NodeKind.SYMBOL else "",
+                )
+        console.print(table)
+    failures = list(_failures(report.results))
+    if failures:
+        console.print(Text("Why:", style="bold"))
+        for row in failures:
+            why = row.why or "no reason known"
+            mark = Text(f"  {_STATUS_WORD[row.status]} ", style=_STATUS_STYLE[row.status])
+            line = Text.assemble(mark, Text(f"{row.symbol}: {why}"))
+            if row.requested is not None and row.requested != row.actual:
+                line.append(
+                    f" (the config sets {row.requested}; make olddefconfig will drop it)"
+                )
+            console.print(line)
+    for notice in report.notices:
+        console.print(Text(f"note: {notice}"))
+    verdict = summary_line(report)
+    style = "bold red" if report.summary.exit_code else "bold green"
+    console.print(Text(verdict, style=style))
+    return buf.getvalue()
