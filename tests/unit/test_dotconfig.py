@@ -1,0 +1,148 @@
+"""The .config reader: paths, stdin, gzip, and strict parsing with file:line errors."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+from pathlib import Path
+
+import pytest
+
+from kcheck.errors import InputError
+from kcheck.kernel.dotconfig import (
+    ConfigInput,
+    DotConfig,
+    detect_arch,
+    parse_dotconfig,
+    read_config,
+)
+
+SAMPLE = """#
+# Automatically generated file; DO NOT EDIT.
+# Linux/x86_64 6.12.117 Kernel Configuration
+#
+CONFIG_X86_64=y
+CONFIG_VIRTIO_NET=m
+# CONFIG_VIRTIO_BLK is not set
+CONFIG_CMDLINE="console=ttyS0 \\"quoted\\""
+CONFIG_NR_CPUS=64
+"""
+
+
+def parse(text: str, name: str = "t.config") -> DotConfig:
+    return parse_dotconfig(ConfigInput(name, text))
+
+
+def test_values_are_unquoted_and_unset_is_n() -> None:
+    config = parse(SAMPLE)
+    assert config.get("VIRTIO_NET") == "m"
+    assert config.get("VIRTIO_BLK") == "n"
+    assert config.get("CMDLINE") == 'console=ttyS0 "quoted"'
+    assert config.get("NR_CPUS") == "64"
+    assert config.get("ABSENT") is None
+    assert config.assignments["VIRTIO_NET"].line == 6
+
+
+def test_header_gives_arch_and_version() -> None:
+    config = parse(SAMPLE)
+    assert config.header_arch == "x86_64"
+    assert config.header_version == (6, 12, 117)
+    assert config.generated
+
+
+def test_crlf_is_accepted_like_the_kernel() -> None:
+    config = parse(SAMPLE.replace("\n", "\r\n"))
+    assert config.get("VIRTIO_NET") == "m"
+    assert config.get("CMDLINE") == 'console=ttyS0 "quoted"'
+
+
+def test_duplicate_assignment_last_wins_with_warning() -> None:
+    config = parse("CONFIG_A=y\nCONFIG_A=m\n")
+    assert config.get("A") == "m"
+    assert config.warnings == (
+        "t.config:2: CONFIG_A assigned again (was 'y' on line 1); the last assignment wins",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("CONFIG_A=y\nhello world\n", "t.config:2: not a config line: 'hello world'"),
+        ("CONFIG_A=y\nCONFIG_B\n", "t.config:2: not a config line: 'CONFIG_B'"),
+        ('CONFIG_S="open\n', "t.config:1: unterminated string value"),
+        ('CONFIG_S="a" b\n', "t.config:1: text after the closing quote"),
+        ("CONFIG_A=\n", "t.config:1: malformed value ''"),
+        ("# only a comment\n", "t.config: no CONFIG_ assignments found"),
+    ],
+)
+def test_malformed_input_names_file_and_line(text: str, message: str) -> None:
+    with pytest.raises(InputError) as info:
+        parse(text)
+    assert str(info.value).startswith(message)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"nope\.config: no such file"):
+        read_config(str(tmp_path / "nope.config"))
+
+
+def test_directory(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="is a directory"):
+        read_config(str(tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty file"),
+        (b"  \n\n", "empty file"),
+        (b"CONFIG_A=y\n\0\0", ":2: binary data"),
+        (b"CONFIG_A=y\nCONFIG_S=\"\xff\"\n", ":2: invalid UTF-8 at byte 21"),
+        (b"\x1f\x8bnot really gzip", "corrupt gzip data"),
+    ],
+)
+def test_bad_bytes(tmp_path: Path, data: bytes, message: str) -> None:
+    path = tmp_path / "bad.config"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        read_config(str(path))
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_gzip_by_magic(tmp_path: Path) -> None:
+    path = tmp_path / "config.gz"
+    path.write_bytes(gzip.compress(SAMPLE.encode()))
+    assert read_config(str(path)).text == SAMPLE
+
+
+def test_oversized_gzip_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.gz"
+    path.write_bytes(gzip.compress(b"#" * (17 * 1024 * 1024)))
+    with pytest.raises(InputError, match="larger than 16 MiB"):
+        read_config(str(path))
+
+
+def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = io.TextIOWrapper(io.BytesIO(SAMPLE.encode()))
+    monkeypatch.setattr(sys, "stdin", fake)
+    config = read_config("-")
+    assert config.name == "<stdin>"
+    assert config.text == SAMPLE
+
+
+@pytest.mark.parametrize(
+    ("lines", "arch"),
+    [
+        ("CONFIG_X86_64=y\n", "x86_64"),
+        ("CONFIG_X86_32=y\n", "i386"),
+        ("CONFIG_ARM64=y\n", "arm64"),
+        ("CONFIG_PPC=y\nCONFIG_PPC64=y\n", "powerpc"),
+        ("CONFIG_PPC32=y\n", "powerpc"),
+        ("# Linux/arm64 6.12.0 Kernel Configuration\nCONFIG_A=y\n", "arm64"),
+        ("CONFIG_A=y\n", None),
+    ],
+)
+def test_detect_arch(lines: str, arch: str | None) -> None:
+    assert detect_arch(parse(lines)) == arch
