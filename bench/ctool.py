@@ -23,14 +23,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import corpus
-from corpus import Target
+import refcorpus
+from refcorpus import Target
 
 SERIES = "6.12"
 PACKAGE = f"linux-source-{SERIES}"
 PACKAGE_VERSION = "6.12.117-1~deb12u1"
 KERNEL_VERSION = "6.12.117"
-FETCH_SCRIPT = corpus.REPO / "scripts" / "fetch-kconfig-tree.sh"
+FETCH_SCRIPT = refcorpus.REPO / "scripts" / "fetch-kconfig-tree.sh"
 
 # The corpus was made with exactly this PATH: /root/.cargo/bin has a rustc here, and a rustc (or
 # pahole, bindgen) on PATH flips RUST_IS_AVAILABLE, PAHOLE_VERSION and what depends on them.
@@ -188,7 +188,7 @@ class CTool:
         return Run(dotconfig.read_text(encoding="utf-8"), seconds)
 
 
-def verify(tool: CTool, entries: list[corpus.Entry]) -> bool:
+def verify(tool: CTool, entries: list[refcorpus.Entry]) -> bool:
     """Each corpus input through the C tool must give the stored answer byte for byte.
 
     This proves the setup (source, compilers, PATH) matches the one that made the corpus, so the
@@ -203,7 +203,7 @@ def verify(tool: CTool, entries: list[corpus.Entry]) -> bool:
     counts: dict[str, list[int]] = {}
     for name, kind, source, answer, target in checks:
         run = tool.olddefconfig(source, target)
-        comparison = corpus.compare(answer.read_text(encoding="utf-8"), run.output)
+        comparison = refcorpus.compare(answer.read_text(encoding="utf-8"), run.output)
         tally = counts.setdefault(kind, [0, 0])
         tally[0 if comparison.identical else 1] += 1
         verdict = "identical" if comparison.identical else f"DIFFERS ({comparison.differing} lines)"
@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     prep = sub.add_parser("prepare", help="download and unpack the source (once)")
     prep.add_argument("--deb", type=Path, help=f"an already downloaded {PACKAGE} .deb")
     ver = sub.add_parser("verify", help="run every corpus input; compare with the stored answers")
-    ver.add_argument("--corpus", type=Path, default=corpus.DEFAULT_CORPUS)
+    ver.add_argument("--corpus", type=Path, default=refcorpus.DEFAULT_CORPUS)
     odc = sub.add_parser("olddefconfig", help="run make olddefconfig on one config")
     odc.add_argument("config", type=Path)
     odc.add_argument("-o", "--output", type=Path, help="write the result here (default: stdout)")
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         tool = CTool(prepare_source(cache), (cache or cache_root()) / "build")
         if args.command == "verify":
-            entries = corpus.load(args.corpus)
+            entries = refcorpus.load(args.corpus)
             return 0 if verify(tool, entries) else 1
         target = _target_for(args.config, args.arch, args.cross_compile)
         run = tool.olddefconfig(args.config, target)
@@ -251,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
             args.output.write_text(run.output, encoding="utf-8")
         print(f"ctool: {target.label}: {run.seconds:.2f} s", file=sys.stderr)
         return 0
-    except (CToolError, corpus.CorpusError, OSError) as error:
+    except (CToolError, refcorpus.CorpusError, OSError) as error:
         print(f"ctool: error: {error}", file=sys.stderr)
         return 2
 
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
 def _target_for(config: Path, arch: str | None, cross: str | None) -> Target:
     if arch is not None and cross is not None:
         return Target(arch, cross)
-    detected, _ = corpus.read_target(config)
+    detected, _ = refcorpus.read_target(config)
     return Target(arch or detected.arch, detected.cross_compile if cross is None else cross)
 
 
