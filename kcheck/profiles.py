@@ -1,0 +1,745 @@
+"""Requirement profiles: the TOML format, its validation with file:line errors, and the built-ins.
+
+A profile is a TOML file (read with the standard library's ``tomllib``)::
+
+    [profile]
+    name = "guest"                  # required
+    description = "A QEMU/KVM guest with virtio network and block devices"
+    extends = ["base", "../x.toml"] # optional: built-in names, or paths relative to this file
+                                    # (a path contains "/" or ends in ".toml")
+
+    [[requirement]]
+    id = "virtio-net"       # lower case, digits, "-"; default: the symbol, lower case, "_" -> "-"
+    section = "Virtio devices"      # optional heading for reports
+    symbol = "VIRTIO_NET"   # without CONFIG_, upper case as in Kconfig
+    want = "y|m"            # y, m, n, "y|m" (default), "m|n" ...; for int/hex/string symbols
+                            # a comparison ">= 4", "!= 0x10", '== "text"', or just '"text"'
+    level = "required"      # required (default) | recommended | optional
+    reason = "..."          # required: why, in words a user can act on
+    aliases = ["OLD_NAME"]  # earlier names of the symbol; the first one the tree defines is used
+    arch = ["x86", "powerpc"]   # x86 (= x86_64 + i386), x86_64, i386, arm64,
+                                # powerpc (= ppc32 + ppc64), ppc32, ppc64
+    when = "PPC_E500MC"     # a Kconfig expression over the config; false -> not applicable
+    override = true         # replace the inherited requirement with the same id (top level only)
+
+    [[requirement]]
+    id = "virtio-transport"
+    reason = "..."
+      [[requirement.any_of]]          # alternatives: passes when one of them passes
+      symbol = "VIRTIO_MMIO"
+      [[requirement.any_of]]
+      id = "pci"
+        [[requirement.any_of.all_of]] # conjuncts: passes when all of them pass
+        symbol = "PCI"
+
+A requirement has exactly one of ``symbol``, ``any_of``, ``all_of``. Members of a group take the
+group's ``level`` and ``section`` (they may not set them), may set ``id``, ``symbol``, ``want``,
+``aliases``, ``arch``, ``when``, ``reason`` (default: the group's) or be groups themselves; a
+member's id is ``<group id>/<member id>``, and a member that is a group needs an explicit id.
+Top-level ids are unique across the resolved profile: a profile's own requirements follow the
+ones it extends, and one with ``override = true`` takes the inherited one's place.
+
+Every validation error is a :class:`~kcheck.errors.ProfileError` naming ``file:line``. tomllib
+reports no positions for valid TOML, so :class:`_Locator` scans the text for table headers and
+keys. Built-in profiles live in the repository's ``profiles/`` directory, shipped in the wheel
+as the package ``kcheck.builtin_profiles``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib.resources
+import re
+import tomllib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from kcheck.errors import ProfileError
+from kcheck.expr import parse_expr
+from kcheck.model import Expectation, Level, Location, NodeKind, Profile, Requirement, Tristate
+
+__all__ = [
+    "ARCH_NAMES",
+    "builtin_profile_path",
+    "builtin_profiles",
+    "load_profile",
+    "parse_want",
+]
+
+#: Arch names a requirement may name; see ``kcheck.engine.expand_arch_names`` for the families.
+ARCH_NAMES = ("arm64", "i386", "powerpc", "ppc32", "ppc64", "x86", "x86_64")
+
+_PROFILE_KEYS = ("name", "description", "extends")
+_TOP_KEYS = (
+    "id",
+    "section",
+    "symbol",
+    "want",
+    "level",
+    "reason",
+    "aliases",
+    "arch",
+    "when",
+    "override",
+    "any_of",
+    "all_of",
+)
+# Members of a group inherit level and section, and only top-level requirements override.
+_MEMBER_KEYS = tuple(key for key in _TOP_KEYS if key not in ("level", "section", "override"))
+_KINDS = (("symbol", NodeKind.SYMBOL), ("any_of", NodeKind.ANY_OF), ("all_of", NodeKind.ALL_OF))
+
+_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_SYMBOL = re.compile(r"[A-Z0-9_]+")
+_TRISTATE_WANT = re.compile(r"[ymn](?:\s*\|\s*[ymn])*")
+_COMPARISON_WANT = re.compile(r"(==|!=|<=|>=|<|>)\s*(.*)")
+_NUMBER = re.compile(r"-?[0-9]+|0[xX][0-9a-fA-F]+")
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+
+# --------------------------------------------------------------------------------------------
+# Built-in profiles
+
+
+def _builtin_dir() -> Traversable:
+    try:
+        return importlib.resources.files("kcheck.builtin_profiles")
+    except ModuleNotFoundError:
+        # Running from a source tree: kcheck.builtin_profiles exists only once the wheel's
+        # package-dir mapping (profiles/ -> kcheck/builtin_profiles) has been applied.
+        return Path(__file__).resolve().parent.parent / "profiles"
+
+
+def builtin_profiles() -> list[str]:
+    """Names of the built-in profiles (their file names without ``.toml``), sorted."""
+    directory = _builtin_dir()
+    if not directory.is_dir():
+        return []
+    return sorted(
+        entry.name.removesuffix(".toml")
+        for entry in directory.iterdir()
+        if entry.name.endswith(".toml") and entry.is_file()
+    )
+
+
+def builtin_profile_path(name: str) -> Traversable:
+    """Where the built-in profile ``name`` is; ProfileError when there is none."""
+    if name not in builtin_profiles():
+        raise ProfileError(f"unknown profile {name!r} (built-in profiles: {_builtin_list()})")
+    return _builtin_dir().joinpath(f"{name}.toml")
+
+
+def _builtin_list() -> str:
+    return ", ".join(builtin_profiles()) or "none"
+
+
+def _looks_like_path(text: str) -> bool:
+    return "/" in text or text.endswith(".toml")
+
+
+# --------------------------------------------------------------------------------------------
+# Where things are in the TOML text
+
+
+@dataclass
+class _Table:
+    line: int
+    keys: dict[str, int] = field(default_factory=dict)
+
+
+_Path = tuple[str | int, ...]
+_KEY_PART = r'(?:[A-Za-z0-9_-]+|"[^"\n]*"|\'[^\'\n]*\')'
+_KEY_LINE = re.compile(rf"\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
+_HEADER = re.compile(rf"\s*(\[\[?)\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*\]\]?")
+
+
+def _key_parts(dotted: str) -> list[str]:
+    return [part.strip("\"'") for part in re.findall(_KEY_PART, dotted)]
+
+
+class _Locator:
+    """Maps tables (by their path in the parsed document) and their keys to source lines.
+
+    ``("requirement", 2, "any_of", 0)`` is the first ``[[requirement.any_of]]`` of the third
+    ``[[requirement]]``. Multi-line strings and arrays are skipped, so a line inside them is
+    never taken for a header or a key.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.tables: dict[_Path, _Table] = {(): _Table(1)}
+        self.last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+        arrays: dict[_Path, int] = {}
+        current: _Path = ()
+        depth = 0  # open [ and { of a value that spans lines
+        in_string: str | None = None  # the delimiter of an open multi-line string
+        for number, line in enumerate(text.splitlines(), start=1):
+            rest = line
+            if in_string is None and depth == 0:
+                header = _HEADER.match(line)
+                key = None if header else _KEY_LINE.match(line)
+                if header is not None:
+                    current = self._header(header, arrays, number)
+                    continue
+                if key is not None:
+                    self.tables.setdefault(current, _Table(number)).keys.setdefault(
+                        _key_parts(key.group(1))[0], number
+                    )
+                    rest = line[key.end() :]
+            depth, in_string = _scan_value(rest, depth, in_string)
+
+    def _header(self, match: re.Match[str], arrays: dict[_Path, int], number: int) -> _Path:
+        parts = _key_parts(match.group(2))
+        path: _Path = ()
+        for part in parts[:-1]:
+            path = (*path, part)
+            if path in arrays:  # [[a.b]] means b inside the last element of array a
+                path = (*path, arrays[path] - 1)
+        path = (*path, parts[-1])
+        if match.group(1) == "[[":
+            index = arrays.get(path, 0)
+            arrays[path] = index + 1
+            path = (*path, index)
+        self.tables[path] = _Table(number)
+        return path
+
+    def line(self, path: _Path, key: str | None = None) -> int:
+        """The line of ``key`` in the table at ``path``, else of the table, else of its parent."""
+        table = self.tables.get(path)
+        if table is not None:
+            return table.keys.get(key, table.line) if key is not None else table.line
+        if len(path) >= 2 and isinstance(path[-1], int):
+            # An inline table inside an array: the best line is the array's key.
+            return self.line(path[:-2], str(path[-2]))
+        if path:
+            return self.line(path[:-1], str(path[-1]))
+        return 1
+
+
+def _scan_value(text: str, depth: int, in_string: str | None) -> tuple[int, str | None]:
+    """Track brackets and multi-line strings across ``text``; comments end the scan."""
+    i = 0
+    while i < len(text):
+        if in_string is not None:
+            end = text.find(in_string, i)
+            if end < 0:
+                return depth, in_string
+            i = end + 3
+            in_string = None
+            continue
+        char = text[i]
+        if text.startswith(('"""', "'''"), i):
+            in_string = text[i : i + 3]
+            i += 3
+        elif char in "\"'":
+            i = _end_of_string(text, i)
+        elif char == "#":
+            break
+        elif char in "[{":
+            depth += 1
+            i += 1
+        elif char in "]}":
+            depth = max(0, depth - 1)
+            i += 1
+        else:
+            i += 1
+    return depth, in_string
+
+
+def _end_of_string(text: str, start: int) -> int:
+    quote = text[start]
+    i = start + 1
+    while i < len(text) and text[i] != quote:
+        i += 2 if quote == '"' and text[i] == "\\" else 1
+    return i + 1
+
+
+# --------------------------------------------------------------------------------------------
+# Validation
+
+
+def parse_want(text: str, *, path: str, line: int | None) -> Expectation:
+    """Parse a ``want``; ProfileError (at ``path:line``) when it is none of the forms."""
+    want = text.strip()
+    if _TRISTATE_WANT.fullmatch(want):
+        values = [Tristate.parse(part.strip()) for part in want.split("|")]
+        allowed = frozenset(value for value in values if value is not None)
+        if len(allowed) != len(values):
+            raise ProfileError(f"bad want {text!r}: a value is repeated", path=path, line=line)
+        if len(allowed) == 3:
+            raise ProfileError(
+                f"bad want {text!r}: y, m and n together accept every value",
+                path=path,
+                line=line,
+            )
+        return Expectation(text=want, allowed=allowed)
+    quoted = _QUOTED.fullmatch(want)
+    if quoted is not None:
+        return Expectation(text=want, op="==", operand=_unescape(quoted.group(1)))
+    comparison = _COMPARISON_WANT.fullmatch(want)
+    if comparison is not None:
+        op, operand = comparison.groups()
+        if _NUMBER.fullmatch(operand):
+            return Expectation(text=want, op=op, operand=operand)
+        quoted = _QUOTED.fullmatch(operand)
+        if quoted is not None and op in ("==", "!="):
+            return Expectation(text=want, op=op, operand=_unescape(quoted.group(1)))
+        if quoted is not None:
+            raise ProfileError(
+                f"bad want {text!r}: {op!r} compares numbers, not strings", path=path, line=line
+            )
+    raise ProfileError(
+        f'bad want {text!r}: expected y, m, n or alternatives like "y|m", a comparison '
+        f'like ">= 4", "== 0x10" or \'== "text"\', or a quoted string',
+        path=path,
+        line=line,
+    )
+
+
+def _unescape(body: str) -> str:
+    return re.sub(r"\\(.)", r"\1", body)
+
+
+@dataclass
+class _Member:
+    """A validated requirement plus what only loading needs (override, and where its id is)."""
+
+    requirement: Requirement
+    override: bool
+    id_line: int
+
+
+class _Validator:
+    """Turns one parsed TOML document into requirements, with file:line on every error."""
+
+    def __init__(self, display: str, locator: _Locator) -> None:
+        self.path = display
+        self.locator = locator
+
+    def error(self, message: str, at: _Path, key: str | None = None) -> ProfileError:
+        return ProfileError(message, path=self.path, line=self.locator.line(at, key))
+
+    def check_keys(self, table: Mapping[str, Any], allowed: Sequence[str], at: _Path) -> None:
+        for key in table:
+            if key in allowed:
+                continue
+            if allowed is _MEMBER_KEYS and key in ("level", "section"):
+                raise self.error(
+                    f"{key!r} is not allowed inside a group: members take the group's {key}",
+                    at,
+                    key,
+                )
+            if allowed is _MEMBER_KEYS and key == "override":
+                raise self.error(
+                    "'override' is not allowed inside a group: override the whole top-level "
+                    "requirement",
+                    at,
+                    key,
+                )
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = (
+                f"did you mean {close[0]!r}?" if close else f"expected one of: {', '.join(allowed)}"
+            )
+            raise self.error(f"unknown key {key!r} ({hint})", at, key)
+
+    def string(self, table: Mapping[str, Any], key: str, at: _Path) -> str | None:
+        value = table.get(key)
+        if value is not None and not isinstance(value, str):
+            raise self.error(f"{key!r} must be a string", at, key)
+        return value
+
+    def strings(self, table: Mapping[str, Any], key: str, at: _Path) -> list[str] | None:
+        value = table.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.error(f"{key!r} must be a list of strings", at, key)
+        if len(set(value)) != len(value):
+            raise self.error(f"{key!r} lists a name twice", at, key)
+        return value
+
+    def symbol_name(self, name: str, key: str, at: _Path) -> str:
+        if name.startswith("CONFIG_"):
+            raise self.error(
+                f"{key} {name!r}: write it without the CONFIG_ prefix: {name[len('CONFIG_') :]!r}",
+                at,
+                key,
+            )
+        if not _SYMBOL.fullmatch(name):
+            upper = name.upper()
+            hint = f": {upper!r}" if _SYMBOL.fullmatch(upper) else ""
+            raise self.error(
+                f"{key} {name!r}: symbols are upper case letters, digits and '_' as in "
+                f"Kconfig{hint}",
+                at,
+                key,
+            )
+        return name
+
+    def profile_table(self, document: Mapping[str, Any]) -> tuple[str, str, list[str]]:
+        for key in document:
+            if key not in ("profile", "requirement"):
+                close = difflib.get_close_matches(key, ("profile", "requirement"), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise self.error(
+                    f"unknown top-level key {key!r} (expected [profile] and [[requirement]]{hint})",
+                    (key,),
+                )
+        table = document.get("profile")
+        if table is None:
+            raise ProfileError("missing [profile] table", path=self.path, line=1)
+        if not isinstance(table, dict):
+            raise self.error("'profile' must be a table: [profile]", (), "profile")
+        at: _Path = ("profile",)
+        self.check_keys(table, _PROFILE_KEYS, at)
+        name = self.string(table, "name", at)
+        if name is None or not name.strip():
+            raise self.error("[profile] needs a non-empty name", at, "name")
+        description = self.string(table, "description", at) or ""
+        extends = self.strings(table, "extends", at) or []
+        return name, description, extends
+
+    def requirements(self, document: Mapping[str, Any]) -> list[_Member]:
+        tables = document.get("requirement", [])
+        if not isinstance(tables, list) or not all(isinstance(item, dict) for item in tables):
+            raise self.error(
+                "'requirement' must be an array of tables: write [[requirement]]",
+                ("requirement",),
+            )
+        members: list[_Member] = []
+        seen: dict[str, int] = {}
+        for index, table in enumerate(tables):
+            member = self.requirement(table, ("requirement", index), None)
+            first = seen.get(member.requirement.id)
+            if first is not None:
+                raise ProfileError(
+                    f"duplicate id {member.requirement.id!r} (first defined at line {first})",
+                    path=self.path,
+                    line=member.id_line,
+                )
+            seen[member.requirement.id] = member.id_line
+            members.append(member)
+        return members
+
+    def requirement(
+        self, table: Mapping[str, Any], at: _Path, group: Requirement | None
+    ) -> _Member:
+        self.check_keys(table, _TOP_KEYS if group is None else _MEMBER_KEYS, at)
+        present = [key for key, _ in _KINDS if key in table]
+        if len(present) != 1:
+            what = "none" if not present else " and ".join(present)
+            raise self.error(
+                f"a requirement needs exactly one of symbol, any_of, all_of (it has {what})", at
+            )
+        kind = dict(_KINDS)[present[0]]
+        location = Location(self.path, self.locator.line(at))
+
+        symbol = ""
+        aliases: tuple[str, ...] = ()
+        expect: Expectation | None = None
+        if kind is NodeKind.SYMBOL:
+            name = self.string(table, "symbol", at) or ""
+            symbol = self.symbol_name(name, "symbol", at)
+            alias_list = self.strings(table, "aliases", at) or []
+            aliases = tuple(self.symbol_name(alias, "aliases", at) for alias in alias_list)
+            if symbol in aliases:
+                raise self.error(f"aliases repeat the symbol {symbol!r}", at, "aliases")
+            want = self.string(table, "want", at)
+            expect = parse_want(
+                "y|m" if want is None else want, path=self.path, line=self.locator.line(at, "want")
+            )
+        else:
+            for key in ("want", "aliases"):
+                if key in table:
+                    raise self.error(f"{key!r} belongs to a symbol, not to {present[0]}", at, key)
+
+        id_line = self.locator.line(at, "id")
+        local_id = self.string(table, "id", at)
+        if local_id is None:
+            if not symbol:
+                raise self.error(f"a requirement with {present[0]} needs an id", at)
+            local_id = symbol.lower().replace("_", "-")
+        elif not _ID.fullmatch(local_id):
+            raise self.error(
+                f"bad id {local_id!r}: use lower case letters, digits and '-'", at, "id"
+            )
+
+        if group is None:
+            level_text = self.string(table, "level", at) or Level.REQUIRED.value
+            if level_text not in tuple(Level):
+                raise self.error(
+                    f"bad level {level_text!r} (expected required, recommended or optional)",
+                    at,
+                    "level",
+                )
+            level = Level(level_text)
+            section = self.string(table, "section", at) or ""
+            full_id = local_id
+        else:
+            level, section = group.level, group.section
+            full_id = f"{group.id}/{local_id}"
+
+        reason = self.string(table, "reason", at)
+        if reason is None and group is None:
+            raise self.error(
+                "missing reason: say why this is needed, in words a user can act on", at
+            )
+        if reason is not None and not reason.strip():
+            raise self.error("empty reason", at, "reason")
+        reason = reason.strip() if reason is not None else group.reason if group else ""
+
+        arch_list = self.strings(table, "arch", at)
+        if arch_list is not None:
+            if not arch_list:
+                raise self.error("empty arch list: leave arch out to apply everywhere", at, "arch")
+            for arch in arch_list:
+                if arch not in ARCH_NAMES:
+                    raise self.error(
+                        f"unknown arch {arch!r} (known: {', '.join(ARCH_NAMES)})", at, "arch"
+                    )
+        when = self.string(table, "when", at)
+        if when is not None:
+            parse_expr(when, path=self.path, line=self.locator.line(at, "when"))
+
+        override = table.get("override", False)
+        if not isinstance(override, bool):
+            raise self.error("'override' must be true or false", at, "override")
+
+        requirement = Requirement(
+            id=full_id,
+            kind=kind,
+            level=level,
+            reason=reason,
+            location=location,
+            symbol=symbol,
+            aliases=aliases,
+            expect=expect,
+            arch=tuple(arch_list or ()),
+            when=when,
+            section=section,
+        )
+        if kind is not NodeKind.SYMBOL:
+            requirement = self.group(requirement, table[present[0]], (*at, present[0]))
+        return _Member(requirement, override, id_line)
+
+    def group(self, requirement: Requirement, members: Any, at: _Path) -> Requirement:
+        key = str(at[-1])
+        if not isinstance(members, list) or not all(isinstance(item, dict) for item in members):
+            raise self.error(
+                f"{key!r} must be an array of tables: write [[...{key}]]", at[:-1], key
+            )
+        if not members:
+            raise self.error(f"empty {key}: list at least one member", at[:-1], key)
+        children: list[Requirement] = []
+        seen: dict[str, int] = {}
+        for index, table in enumerate(members):
+            child = self.requirement(table, (*at, index), requirement)
+            first = seen.get(child.requirement.id)
+            if first is not None:
+                raise ProfileError(
+                    f"duplicate id {child.requirement.id!r} in {key} "
+                    f"(first defined at line {first})",
+                    path=self.path,
+                    line=child.id_line,
+                )
+            seen[child.requirement.id] = child.id_line
+            children.append(child.requirement)
+        return Requirement(
+            id=requirement.id,
+            kind=requirement.kind,
+            level=requirement.level,
+            reason=requirement.reason,
+            location=requirement.location,
+            arch=requirement.arch,
+            when=requirement.when,
+            children=tuple(children),
+            section=requirement.section,
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Loading and extends
+
+
+@dataclass(frozen=True)
+class _Source:
+    display: str  # how messages name the file
+    identity: str  # what makes two references the same file (cycles, diamonds)
+    file: Traversable
+    base: Traversable  # the directory relative extends start from
+
+
+def _builtin_source(name: str) -> _Source:
+    file = builtin_profile_path(name)
+    if isinstance(file, Path):
+        return _path_source(file)
+    return _Source(str(file), str(file), file, _builtin_dir())
+
+
+def _path_source(path: Path) -> _Source:
+    return _Source(str(path), str(path.resolve()), path, path.parent)
+
+
+@dataclass
+class _Loaded:
+    profile: Profile
+    members: list[_Member]  # resolved: inherited first, own after (overrides in place)
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """Load a built-in profile by name, or a profile file by path, with ``extends`` applied.
+
+    A bare name (no "/", no ".toml") that is a built-in wins over a file of the same name.
+    """
+    if not _looks_like_path(name_or_path) and name_or_path in builtin_profiles():
+        return _load(_builtin_source(name_or_path), ()).profile
+    path = Path(name_or_path)
+    if not path.is_file():
+        if not _looks_like_path(name_or_path):
+            raise ProfileError(
+                f"unknown profile {name_or_path!r}: not a built-in profile "
+                f"({_builtin_list()}) and no such file"
+            )
+        raise ProfileError("no such profile file", path=name_or_path)
+    return _load(_path_source(path), ()).profile
+
+
+def _read(source: _Source) -> tuple[dict[str, Any], _Locator]:
+    try:
+        text = source.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ProfileError(f"cannot read the profile: {error}", path=source.display) from error
+    locator = _Locator(text)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise _toml_error(str(error), source.display, locator) from error
+    return document, locator
+
+
+def _toml_error(message: str, display: str, locator: _Locator) -> ProfileError:
+    # tomllib puts the position at the end of its message: "(at line 3, column 8)" or
+    # "(at end of document)". Move it to where every kcheck error has it.
+    position = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
+    if position is not None:
+        text = message[: position.start()]
+        return ProfileError(
+            f"invalid TOML: {text} (column {position.group(2)})",
+            path=display,
+            line=int(position.group(1)),
+        )
+    end = re.search(r"\s*\(at end of document\)$", message)
+    if end is not None:
+        text = message[: end.start()]
+        return ProfileError(
+            f"invalid TOML: {text} (at the end of the file)", path=display, line=locator.last_line
+        )
+    return ProfileError(f"invalid TOML: {message}", path=display)
+
+
+def _load(source: _Source, chain: tuple[_Source, ...]) -> _Loaded:
+    document, locator = _read(source)
+    validator = _Validator(source.display, locator)
+    name, description, extends = validator.profile_table(document)
+    own = validator.requirements(document)
+    extends_line = locator.line(("profile",), "extends")
+    if not own and not extends:
+        raise ProfileError(
+            "the profile has no [[requirement]] and extends nothing", path=source.display, line=1
+        )
+
+    inherited: list[_Member] = []
+    index: dict[str, int] = {}
+    for target in extends:
+        parent_source = _extends_target(target, source, extends_line)
+        if any(parent_source.identity == seen.identity for seen in (*chain, source)):
+            names = [seen.display for seen in (*chain, source, parent_source)]
+            start = next(i for i, seen in enumerate(names) if seen == parent_source.display)
+            raise ProfileError(
+                f"extends cycle: {' -> '.join(names[start:])}",
+                path=source.display,
+                line=extends_line,
+            )
+        for member in _load(parent_source, (*chain, source)).members:
+            position = index.get(member.requirement.id)
+            if position is None:
+                index[member.requirement.id] = len(inherited)
+                inherited.append(member)
+            elif inherited[position].requirement != member.requirement:
+                raise _duplicate(member, inherited[position], source.display, extends_line)
+            # else: the same requirement reached twice through a diamond; keep it once
+
+    for member in own:
+        position = index.get(member.requirement.id)
+        if position is not None and member.override:
+            inherited[position] = member
+        elif position is not None:
+            earlier = inherited[position].requirement.location
+            raise ProfileError(
+                f"duplicate id {member.requirement.id!r}: {earlier} defines it already; "
+                "set override = true to replace it",
+                path=source.display,
+                line=member.id_line,
+            )
+        elif member.override:
+            raise ProfileError(
+                f"override = true, but no extended profile has a requirement "
+                f"{member.requirement.id!r}",
+                path=source.display,
+                line=locator.line(_member_path(own, member), "override"),
+            )
+        else:
+            index[member.requirement.id] = len(inherited)
+            inherited.append(member)
+
+    profile = Profile(
+        name=name,
+        description=description,
+        path=source.display,
+        requirements=tuple(member.requirement for member in inherited),
+        extends=tuple(extends),
+    )
+    return _Loaded(profile, inherited)
+
+
+def _member_path(own: list[_Member], member: _Member) -> _Path:
+    return ("requirement", next(i for i, other in enumerate(own) if other is member))
+
+
+def _duplicate(member: _Member, earlier: _Member, display: str, line: int) -> ProfileError:
+    return ProfileError(
+        f"extended profiles both define id {member.requirement.id!r}: "
+        f"{earlier.requirement.location} and {member.requirement.location}",
+        path=display,
+        line=line,
+    )
+
+
+def _extends_target(target: str, source: _Source, line: int) -> _Source:
+    if not _looks_like_path(target):
+        if target not in builtin_profiles():
+            raise ProfileError(
+                f"extends {target!r}: no built-in profile of that name ({_builtin_list()})",
+                path=source.display,
+                line=line,
+            )
+        return _builtin_source(target)
+    if isinstance(source.base, Path):
+        path = source.base / target
+        if not path.is_file():
+            raise ProfileError(
+                f"extends {target!r}: no such file {path}", path=source.display, line=line
+            )
+        return _path_source(path)
+    # A built-in inside a zip or namespace package: stay inside the package.
+    file = source.base.joinpath(*target.split("/"))
+    if not file.is_file():
+        raise ProfileError(f"extends {target!r}: no such file", path=source.display, line=line)
+    return _Source(f"{source.base}/{target}", f"{source.base}/{target}", file, source.base)
+
+
+def iter_requirements(requirements: Sequence[Requirement]) -> Iterator[Requirement]:
+    """Every requirement and group member, depth first (for tools that list symbols)."""
+    for requirement in requirements:
+        yield requirement
+        yield from iter_requirements(requirement.children)
