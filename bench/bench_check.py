@@ -160,6 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         "Kconfig files)",
     )
     parser.add_argument("--cache", type=Path, help="ctool cache directory")
+    parser.add_argument(
+        "--repo",
+        type=Path,
+        default=refcorpus.REPO,
+        help="kcheck checkout whose `python -m kcheck` runs (default: this one, %(default)s)",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
@@ -177,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="kcheck-bench-") as tmp:
         scratch = Path(tmp)
-        candidate = KcheckCli(scratch / "xdg-cache")
+        candidate = KcheckCli(scratch / "xdg-cache", args.repo.resolve())
         cli: KcheckCli | None = candidate
         unavailable = None
         try:
