@@ -32,6 +32,7 @@ __all__ = [
     "Sym",
     "compare",
     "evaluate",
+    "number",
     "parse_expr",
     "symbols",
 ]
@@ -265,7 +266,8 @@ _HEX = re.compile(r"(?:0[xX])?[0-9a-fA-F]+")
 _EITHER = re.compile(r"[-+]?[0-9]+|0[xX][0-9a-fA-F]+")
 
 
-def _number(typed: tuple[SymbolType, str]) -> int | None:
+def number(typed: tuple[SymbolType, str]) -> int | None:
+    """A typed value as a number the way Kconfig compares it, or None when it is not one."""
     # kconfiglib's _sym_to_num: bool/tristate count as 0/1/2, int is base 10, hex base 16,
     # anything else "base 0" (decimal or 0x-prefixed hex).
     kind, value = typed
@@ -293,7 +295,7 @@ def compare(op: str, left: tuple[SymbolType, str], right: tuple[SymbolType, str]
     left_num = right_num = None
     # Two string symbols always compare as strings, even when they hold digits.
     if not (left[0] is SymbolType.STRING and right[0] is SymbolType.STRING):
-        left_num, right_num = _number(left), _number(right)
+        left_num, right_num = number(left), number(right)
     if left_num is not None and right_num is not None:
         diff = left_num - right_num
     else:
