@@ -53,10 +53,14 @@ class Row:
     kcheck_error: str | None
 
 
-def time_ctool(tool: ctool.CTool, config: Path, target: refcorpus.Target, runs: int) -> Timing:
+def time_ctool(
+    tool: ctool.CTool, config: Path, target: refcorpus.Target, runs: int
+) -> tuple[Timing, str]:
+    """Timing of make olddefconfig on CONFIG, and the .config it writes."""
     # The first run builds conf in this build directory if it is not there yet; it is not timed.
-    first = tool.olddefconfig(config, target).seconds
-    return Timing(first, tuple(tool.olddefconfig(config, target).seconds for _ in range(runs)))
+    first = tool.olddefconfig(config, target)
+    timed = [tool.olddefconfig(config, target) for _ in range(runs)]
+    return Timing(first.seconds, tuple(run.seconds for run in timed)), timed[-1].output
 
 
 def time_kcheck(cli: KcheckCli, args: list[str], runs: int) -> Timing:
@@ -74,7 +78,7 @@ def measure(
     runs: int,
 ) -> Row:
     config = entry.config
-    c_timing = time_ctool(tool, config, entry.target, runs)
+    c_timing, c_output = time_ctool(tool, config, entry.target, runs)
     if cli is None:
         return Row(entry.name, entry.target, c_timing, None, None, None, None)
     out = scratch / f"{entry.name}.resolved.config"
@@ -87,7 +91,6 @@ def measure(
         return Row(entry.name, entry.target, c_timing, None, None, None, str(error))
     # Not a timing, but cheap here and worth knowing next to the times: does kcheck's answer
     # equal the C tool's for this very input?
-    c_output = tool.olddefconfig(config, entry.target).output
     matches = out.read_text(encoding="utf-8") == c_output
     return Row(entry.name, entry.target, c_timing, guest, resolve, matches, None)
 
