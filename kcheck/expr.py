@@ -151,7 +151,7 @@ class _Parser:
 
     def describe(self, token: _Token) -> str:
         if token.kind == "end":
-            return "at the end"
+            return "the end"
         return f"{token.text!r} at column {token.column}"
 
     def parse(self) -> Expr:

@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import difflib
 import importlib.resources
+import os
 import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
@@ -653,10 +654,13 @@ def _load(source: _Source, chain: tuple[_Source, ...]) -> _Loaded:
     for target in extends:
         parent_source = _extends_target(target, source, extends_line)
         if any(parent_source.identity == seen.identity for seen in (*chain, source)):
-            names = [seen.display for seen in (*chain, source, parent_source)]
-            start = next(i for i, seen in enumerate(names) if seen == parent_source.display)
+            loop = (*chain, source)
+            start = next(
+                i for i, seen in enumerate(loop) if seen.identity == parent_source.identity
+            )
+            names = [seen.display for seen in (*loop[start:], loop[start])]
             raise ProfileError(
-                f"extends cycle: {' -> '.join(names[start:])}",
+                f"extends cycle: {' -> '.join(names)}",
                 path=source.display,
                 line=extends_line,
             )
@@ -725,7 +729,8 @@ def _extends_target(target: str, source: _Source, line: int) -> _Source:
             )
         return _builtin_source(target)
     if isinstance(source.base, Path):
-        path = source.base / target
+        # normpath keeps messages short (no "dir/../x.toml") without resolving symlinks.
+        path = Path(os.path.normpath(source.base / target))
         if not path.is_file():
             raise ProfileError(
                 f"extends {target!r}: no such file {path}", path=source.display, line=line
