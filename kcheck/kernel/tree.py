@@ -1,0 +1,419 @@
+"""Find and load a kernel's Kconfig tree for an architecture, and resolve .configs against it.
+
+:func:`load_tree` parses a tree (or loads it from the cache) with the environment the kernel's
+Makefile gives Kconfig, through :mod:`kcheck.kernel.compat` so that the rules of the tree's own
+version apply. :class:`LoadedTree` loads .config text and answers what ``make olddefconfig``
+would write (:meth:`LoadedTree.resolved_text`, byte for byte) and which requested values do not
+survive (:meth:`LoadedTree.dropped`). Without ``probe`` no compiler runs: symbols that depend on
+toolchain probes are pinned to the values in the .config being loaded (see
+:mod:`kcheck.kernel.toolchain`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import kconfiglib
+
+import kcheck
+from kcheck.errors import InputError, TreeError, UsageError
+from kcheck.kernel import cache, compat
+from kcheck.kernel.toolchain import (
+    OfflineShell,
+    ProbeShell,
+    ToolchainSpec,
+    kconfig_env,
+    probe_workdir,
+    scoped_environ,
+    toolchain_identity,
+)
+
+# Bump when the cached object graph or the compat layer's parse-time behaviour changes.
+_CACHE_FORMAT = "3"
+
+_SRCARCH = {
+    "x86_64": "x86",
+    "i386": "x86",
+    "x86": "x86",
+    "arm64": "arm64",
+    "powerpc": "powerpc",
+}
+
+_MAKEFILE_VAR = re.compile(r"^(VERSION|PATCHLEVEL|SUBLEVEL|EXTRAVERSION)\s*=\s*(\S*)\s*$", re.M)
+_K: Any = kconfiglib
+
+
+@dataclass(frozen=True)
+class DroppedValue:
+    """A value requested in the input .config that ``make olddefconfig`` does not keep."""
+
+    name: str
+    requested: str
+    actual: str
+
+
+def srcarch_for(arch: str) -> str:
+    """The arch/ directory for an ``ARCH`` value (``x86_64`` and ``i386`` live in ``x86``)."""
+    try:
+        return _SRCARCH[arch]
+    except KeyError:
+        known = ", ".join(sorted(_SRCARCH))
+        raise UsageError(f"unsupported architecture {arch!r} (supported: {known})") from None
+
+
+def _makefile_vars(srctree: Path) -> dict[str, str]:
+    makefile = srctree / "Makefile"
+    try:
+        head = makefile.read_text(encoding="utf-8", errors="replace")[:4096]
+    except OSError as exc:
+        raise TreeError("not a kernel source tree (no readable Makefile)", path=srctree) from exc
+    return {m.group(1): m.group(2) for m in _MAKEFILE_VAR.finditer(head)}
+
+
+def kernel_version(srctree: Path) -> tuple[int, int, int]:
+    """VERSION, PATCHLEVEL, SUBLEVEL from the tree's top Makefile."""
+    values = _makefile_vars(srctree)
+    try:
+        return (int(values["VERSION"]), int(values["PATCHLEVEL"]), int(values.get("SUBLEVEL") or 0))
+    except (KeyError, ValueError):
+        raise TreeError(
+            "not a kernel source tree (no VERSION/PATCHLEVEL in the top Makefile)",
+            path=srctree / "Makefile",
+        ) from None
+
+
+def _kernelversion(srctree: Path) -> str:
+    """$(KERNELVERSION) as the Makefile exports it: VERSION.PATCHLEVEL.SUBLEVEL + EXTRAVERSION."""
+    values = _makefile_vars(srctree)
+    major, minor, sub = kernel_version(srctree)
+    base = f"{major}.{minor}.{sub}" if values.get("SUBLEVEL") else f"{major}.{minor}"
+    return base + values.get("EXTRAVERSION", "")
+
+
+def is_kernel_tree(path: Path) -> bool:
+    """True if ``path`` looks like a kernel source tree Kconfig can be parsed from."""
+    try:
+        kernel_version(path)
+    except TreeError:
+        return False
+    return (path / "Kconfig").is_file() and (path / "arch").is_dir()
+
+
+def _unescape(value: str) -> str | None:
+    """A .config string value as conf_read() stores it, or None if malformed."""
+    match = re.match(r'"((?:[^\\"]|\\.)*)"', value)
+    if not match:
+        return None
+    return re.sub(r"\\(.)", r"\1", match.group(1))
+
+
+class LoadedTree:
+    """A parsed Kconfig tree for one arch, with at most one .config loaded into it."""
+
+    def __init__(
+        self,
+        srctree: Path,
+        arch: str,
+        srcarch: str,
+        version: tuple[int, int, int],
+        kconf: Any,
+        spec: ToolchainSpec,
+        from_cache: bool = False,
+    ) -> None:
+        self.srctree = srctree
+        self.arch = arch
+        self.srcarch = srcarch
+        self.version = version
+        self.kconf: Any = kconf
+        self.spec = spec
+        self.from_cache = from_cache
+        self.config_name: str | None = None
+        self._assignments: dict[str, str] = {}
+        self._saved_defaults: dict[Any, list[Any]] = {}
+        self._saved_rev_deps: dict[Any, Any] = {}
+        self.pinned: dict[str, str] = {}
+        self._probe_syms = self._find_probe_syms()
+        # Offline: $(success,...) placeholders grouped by the symbol whose property used them.
+        self._placeholders: dict[Any, list[Any]] = {}
+        for name, (owner, _file, _line, _cmd) in kconf.probe_placeholders.items():
+            placeholder = kconf.syms.get(name)
+            if owner is not None and placeholder is not None:
+                self._placeholders.setdefault(owner, []).append(placeholder)
+
+    # -- probe pinning -----------------------------------------------------------------------
+
+    def _find_probe_syms(self) -> list[Any]:
+        kconf = self.kconf
+        candidates = set(kconf.probe_defaults) | kconf.probe_deps | kconf.probe_select_targets
+        syms = [
+            sym
+            for sym in kconf.unique_defined_syms
+            if sym in candidates and not any(node.prompt for node in sym.nodes)
+        ]
+        return syms
+
+    def _restore_pins(self) -> None:
+        for sym, defaults in self._saved_defaults.items():
+            sym.defaults = defaults
+        self._saved_defaults.clear()
+        self.pinned.clear()
+
+    def _pin(self, sym: Any, value: str) -> None:
+        """Make a probe-derived symbol take the value the input's toolchain gave it."""
+        kconf = self.kconf
+        defaults = list(sym.defaults)
+        probe_idx = kconf.probe_defaults.get(sym, [])
+        if sym.orig_type in (compat.BOOL, compat.TRISTATE):
+            if value == "n":
+                # The probe said no: nothing but a select can turn it on.
+                new = [(kconf.n, cond) for _, cond in defaults]
+            elif probe_idx:
+                const = kconf.const_syms[value]
+                new = [(const, c) if i in probe_idx else (d, c) for i, (d, c) in enumerate(defaults)]
+            else:
+                return  # only "depends on $(...)": the offline answer (success) already holds
+        elif probe_idx:
+            const = kconf._lookup_const_sym(value)
+            new = [(const, c) if i in probe_idx else (d, c) for i, (d, c) in enumerate(defaults)]
+        else:
+            return
+        self._saved_defaults[sym] = sym.defaults
+        sym.defaults = new
+        self.pinned[sym.name] = value
+
+    def _set_placeholder(self, placeholder: Any, ok: bool) -> None:
+        kconf = self.kconf
+        value = kconf.y if ok else kconf.n
+        if placeholder.defaults[0][0] is not value:
+            placeholder.defaults = [(value, kconf.y)]
+            placeholder._rec_invalidate()
+
+    def _agrees(self, sym: Any, raw: str | None) -> bool:
+        """Does ``sym`` come out as the input .config (written by the real toolchain) has it?"""
+        written = bool(sym.config_string)
+        if raw is None:
+            return not written
+        if any(node.prompt for node in sym.nodes):
+            # The user may have changed its value; being written at all is the evidence.
+            return written
+        return written and sym.str_value == (raw[:1] if sym.orig_type in (compat.BOOL, compat.TRISTATE) else sym.str_value)
+
+    def _infer_placeholders(self, assignments: dict[str, str]) -> None:
+        """Offline: choose $(success,...) answers so that the symbols using them come out as in
+        the input .config (a probe assumed to succeed, unless that contradicts the .config)."""
+        for owner, placeholders in self._placeholders.items():
+            raw = assignments.get(owner.name)
+            if self._agrees(owner, raw):
+                continue
+            for placeholder in placeholders:
+                self._set_placeholder(placeholder, False)
+            if self._agrees(owner, raw):
+                continue
+            for placeholder in placeholders:
+                self._set_placeholder(placeholder, True)
+            for placeholder in placeholders:
+                self._set_placeholder(placeholder, False)
+                if self._agrees(owner, raw):
+                    break
+                self._set_placeholder(placeholder, True)
+
+    def _apply_pins(self, assignments: dict[str, str]) -> None:
+        # A .config written by make has CONFIG_CC_VERSION_TEXT (v4.18+): an absent promptless
+        # probe symbol was then n. A fragment or minimal defconfig says nothing about them.
+        full = "CC_VERSION_TEXT" in assignments
+        for sym in self._probe_syms:
+            raw = assignments.get(sym.name)
+            if sym.orig_type in (compat.BOOL, compat.TRISTATE):
+                if raw is None:
+                    if not full:
+                        continue
+                    value = "n"
+                elif raw[:1] in ("y", "m", "n"):
+                    value = raw[0]
+                else:
+                    continue
+            elif raw is None:
+                continue
+            elif sym.orig_type is compat.STRING:
+                unescaped = _unescape(raw)
+                if unescaped is None:
+                    continue
+                value = unescaped
+            else:
+                value = raw
+            self._pin(sym, value)
+
+    # -- public API ----------------------------------------------------------------------------
+
+    def load_values(self, config_text: str, config_name: str) -> None:
+        """Load .config text (replacing any previous values), as ``make olddefconfig`` reads it.
+
+        Without ``probe`` the toolchain-probe symbols are pinned from this text first.
+        kconfiglib's warnings (``kconf.warnings``) name ``config_name`` and its line numbers.
+        """
+        kconf = self.kconf
+        self._restore_pins()
+        kconf.warnings = []
+        for placeholders in self._placeholders.values():
+            for placeholder in placeholders:
+                self._set_placeholder(placeholder, True)
+        assignments: dict[str, str] = {}
+        for _, name, value in compat.iter_assignments(config_text, kconf.config_prefix):
+            assignments[name] = value
+        self._assignments = assignments
+        if not self.spec.probe:
+            self._apply_pins(assignments)
+        try:
+            kconf.load_config_text(config_text, config_name)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"cannot load config: {exc}", path=config_name) from exc
+        if not self.spec.probe and "CC_VERSION_TEXT" in assignments:
+            self._infer_placeholders(assignments)
+        self.config_name = config_name
+
+    def header(self) -> str:
+        """The comment block conf_write() puts first."""
+        return f"#\n# Automatically generated file; DO NOT EDIT.\n# {self.kconf.mainmenu_text}\n#\n"
+
+    def resolved_text(self) -> str:
+        """Exactly what ``make olddefconfig`` would write as .config for the loaded values."""
+        text: str = self.kconf._config_contents(self.header())
+        return text
+
+    def write_resolved(self, path: Path) -> None:
+        """Write :meth:`resolved_text` to ``path`` (a regular file or a new one; never renamed
+        to ``.old``: kconfiglib's save_old once moved /dev/null away, KCONFIG-FACTS.md)."""
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            pass
+        else:
+            if not stat.S_ISREG(st.st_mode):
+                raise InputError("refusing to write a config to something not a regular file", path=path)
+        self.kconf.write_config(str(path), header=self.header(), save_old=False)
+
+    def dropped(self) -> list[DroppedValue]:
+        """Values assigned in the loaded .config (to symbols the tree defines) that differ in
+        the resolved result, in the order the symbols appear in the input."""
+        out: list[DroppedValue] = []
+        syms = self.kconf.syms
+        for name, raw in self._assignments.items():
+            sym = syms.get(name)
+            if sym is None or not sym.nodes:
+                continue
+            if sym.orig_type in (compat.BOOL, compat.TRISTATE):
+                if raw[:1] not in ("y", "m", "n"):
+                    continue
+                requested = raw[0]
+            elif sym.orig_type is compat.STRING:
+                unescaped = _unescape(raw)
+                if unescaped is None:
+                    continue
+                requested = unescaped
+            else:
+                requested = raw
+            actual = str(sym.str_value)
+            if requested != actual:
+                out.append(DroppedValue(name, requested, actual))
+        return out
+
+    def undefined(self) -> list[str]:
+        """Names assigned in the loaded .config that this tree does not define."""
+        return [name for name, _ in self.kconf.missing_syms]
+
+    def sym(self, name: str) -> Any:
+        """The kconfiglib Symbol for ``name`` (no ``CONFIG_``), or None if not defined here."""
+        sym = self.kconf.syms.get(name)
+        return sym if sym is not None and sym.nodes else None
+
+    def value(self, name: str) -> str | None:
+        """The symbol's value after olddefconfig semantics; None if the tree doesn't define it."""
+        sym = self.sym(name)
+        return None if sym is None else str(sym.str_value)
+
+    def warnings(self) -> list[str]:
+        return list(self.kconf.warnings)
+
+
+def _cache_key(srctree: Path, arch: str, ident: str) -> str:
+    return cache.make_key(
+        _CACHE_FORMAT,
+        str(srctree.resolve()),
+        arch,
+        ident,
+        kcheck.__version__,
+        ".".join(map(str, _K.VERSION)),
+        sys.version.split()[0],
+    )
+
+
+def load_tree(
+    srctree: Path,
+    arch: str,
+    *,
+    probe: bool = False,
+    cross_compile: str | None = None,
+    cache_dir: Path | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> LoadedTree:
+    """Parse the Kconfig tree at ``srctree`` for ``arch`` (or load it from ``cache_dir``).
+
+    ``probe`` runs the real toolchain probes with ``cross_compile`` (default ``$CROSS_COMPILE``
+    or none); otherwise no compiler is run. Raises TreeError with ``file:line`` when the tree
+    cannot be parsed.
+    """
+    progress = on_progress or (lambda _msg: None)
+    srctree = Path(srctree)
+    srcarch = srcarch_for(arch)
+    if not is_kernel_tree(srctree):
+        kernel_version(srctree)  # raises with the precise reason
+        raise TreeError("not a kernel source tree (no Kconfig or arch/)", path=srctree)
+    version = kernel_version(srctree)
+    if not (srctree / "arch" / srcarch / "Kconfig").is_file():
+        raise TreeError(f"no arch/{srcarch}/Kconfig in this tree", path=srctree)
+    if cross_compile is None:
+        cross_compile = os.environ.get("CROSS_COMPILE", "") if probe else ""
+    spec = ToolchainSpec(probe=probe, cross_compile=cross_compile)
+    env = kconfig_env(srctree.resolve(), arch, srcarch, _kernelversion(srctree), spec)
+    ident = toolchain_identity(env, spec)
+    key = _cache_key(srctree, arch, ident)
+
+    if cache_dir is not None:
+        entry = cache.read_entry(cache_dir, key)
+        if entry is not None:
+            env_ok = all(env.get(name, "") == value for name, value in entry.env.items())
+            if env_ok and cache.files_unchanged(srctree, entry.files):
+                progress("loaded the parsed Kconfig tree from the cache")
+                return LoadedTree(srctree, arch, srcarch, version, entry.payload, spec, True)
+            progress("the cached Kconfig tree is out of date; parsing again")
+
+    progress(
+        f"parsing the Kconfig tree of Linux {'.'.join(map(str, version))} for {arch}"
+        + (f" (probing the toolchain{' ' + cross_compile if cross_compile else ''})" if probe else "")
+    )
+    rules = compat.Rules.for_version(version)
+    with probe_workdir() as workdir:
+        shell: Callable[[str], str] = ProbeShell(env, workdir) if probe else OfflineShell()
+        with scoped_environ(env):
+            try:
+                kconf = compat.CompatKconfig("Kconfig", rules, shell, placeholders=not probe)
+            except TreeError:
+                raise
+            except (_K.KconfigError, OSError) as exc:
+                raise compat.tree_error(exc) from None
+    tree = LoadedTree(srctree, arch, srcarch, version, kconf, spec)
+    if cache_dir is not None:
+        files = ["Makefile", *kconf.kconfig_filenames]
+        stamps = cache.stamp_files(srctree, [f for f in files if not os.path.isabs(f)])
+        used_env = {name: env.get(name, "") for name in sorted(kconf.env_vars)}
+        entry = cache.Entry(key=key, files=stamps, env=used_env, payload=kconf)
+        if cache.write_entry(cache_dir, entry) is not None:
+            progress("stored the parsed Kconfig tree in the cache")
+    return tree
