@@ -209,6 +209,8 @@ class _Locator:
         table = self.tables.get(path)
         if table is not None:
             return table.keys.get(key, table.line) if key is not None else table.line
+        if (*path, 0) in self.tables:  # an array of tables: its first element
+            return self.tables[(*path, 0)].line
         if len(path) >= 2 and isinstance(path[-1], int):
             # An inline table inside an array: the best line is the array's key.
             return self.line(path[:-2], str(path[-2]))
