@@ -110,7 +110,7 @@ class Rules:
 
 
 def tree_error(exc: BaseException) -> TreeError:
-    """Turn a kconfiglib/OS error into a TreeError, keeping ``file:line`` when the message has it."""
+    """A kconfiglib/OS error as a TreeError, keeping ``file:line`` when the message has it."""
     if isinstance(exc, TreeError):
         return exc
     text = str(exc).strip()
@@ -208,7 +208,7 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
 
     def _tokenize(self, s: str) -> Any:
         rules = self.kc_rules
-        if _TRANSITIONAL_LINE.match(s):
+        if "transitional" in s and _TRANSITIONAL_LINE.match(s):
             self._line = s
             if not rules.transitional:
                 self._parse_error("'transitional' needs Linux 6.18 or later")
@@ -276,14 +276,15 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
     def _parse_token_expr(self, tokens: list[Any]) -> Any:
         if len(tokens) < 2:
             self._parse_error("malformed expression")
-        saved = self._tokens, self._tokens_i
-        self._tokens, self._tokens_i = tokens, 0
+        this: Any = self
+        saved = this._tokens, this._tokens_i
+        this._tokens, this._tokens_i = tokens, 0
         try:
-            expr = self._parse_expr(True)
-            if self._tokens[self._tokens_i] is not None:
-                self._trailing_tokens_error()
+            expr = this._parse_expr(True)
+            if this._tokens[this._tokens_i] is not None:
+                this._trailing_tokens_error()
         finally:
-            self._tokens, self._tokens_i = saved
+            this._tokens, this._tokens_i = saved
         return expr
 
     def _parse_props(self, node: Any) -> None:
@@ -669,13 +670,9 @@ def _choice_selection(self: Any) -> Any:
     return None
 
 
-_installed = False
-
-
 def install() -> None:
     """Install the version-aware value rules on kconfiglib's classes (idempotent)."""
-    global _installed
-    if _installed:
+    if Symbol.set_value is _set_value:
         return
     Symbol.tri_value = property(_tri_value)
     Symbol.str_value = property(_str_value)
@@ -683,7 +680,6 @@ def install() -> None:
     Symbol._assignable = _assignable
     Symbol.set_value = _set_value
     Choice._selection = _choice_selection
-    _installed = True
 
 
 install()

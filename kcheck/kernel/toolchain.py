@@ -26,7 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# scripts/Kconfig.include: if-success = $(shell,{ $(1); } >/dev/null 2>&1 && echo "$(2)" || echo "$(3)")
+# scripts/Kconfig.include:
+#   if-success = $(shell,{ $(1); } >/dev/null 2>&1 && echo "$(2)" || echo "$(3)")
 _IF_SUCCESS = re.compile(
     r'^\{ (?P<cmd>.*); \} >/dev/null 2>&1 && echo "(?P<ok>[^"]*)" \|\| echo "(?P<fail>[^"]*)"$',
     re.DOTALL,
@@ -148,14 +149,9 @@ class ProbeShell:
     warnings: list[str] = field(default_factory=list)
 
     def __call__(self, cmd: str) -> str:
-        proc = subprocess.run(  # noqa: S602 - Kconfig's $(shell,...) is a shell command line
-            cmd,
-            shell=True,
-            cwd=self.workdir,
-            env=dict(self.env),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            check=False,
+        # Kconfig's $(shell,...) argument is a shell command line.
+        proc = subprocess.run(
+            cmd, shell=True, cwd=self.workdir, env=dict(self.env), capture_output=True, check=False
         )
         out = proc.stdout.decode(self.encoding, errors="replace")
         err = proc.stderr.decode(self.encoding, errors="replace")
@@ -231,7 +227,8 @@ def kconfig_env(
     # Makefile: CC_VERSION_TEXT = $(subst $(pound),,$(shell LC_ALL=C $(CC) --version | head -n 1))
     cc_env = dict(env, LC_ALL="C")
     env["CC_VERSION_TEXT"] = _first_line([env["CC"], "--version"], cc_env).replace("#", "")
-    # Makefile (v6.17+): export PAHOLE_VERSION := $(shell $(srctree)/scripts/pahole-version.sh $(PAHOLE))
+    # 7.x Makefile: export PAHOLE_VERSION := $(shell $(srctree)/scripts/pahole-version.sh $(PAHOLE))
+    # (older trees run the script from init/Kconfig themselves).
     pahole = shutil.which(env["PAHOLE"], path=env.get("PATH"))
     script = srctree / "scripts" / "pahole-version.sh"
     if pahole and script.is_file():

@@ -114,6 +114,15 @@ def _unescape(value: str) -> str | None:
     return re.sub(r"\\(.)", r"\1", match.group(1))
 
 
+def _requested_value(sym: Any, raw: str) -> str | None:
+    """The value a .config assignment asks for, as kconfiglib would store it (None: invalid)."""
+    if sym.orig_type in (compat.BOOL, compat.TRISTATE):
+        return raw[0] if raw[:1] in ("y", "m", "n") else None
+    if sym.orig_type is compat.STRING:
+        return _unescape(raw)
+    return raw
+
+
 class LoadedTree:
     """A parsed Kconfig tree for one arch, with at most one .config loaded into it."""
 
@@ -176,7 +185,9 @@ class LoadedTree:
                 new = [(kconf.n, cond) for _, cond in defaults]
             elif probe_idx:
                 const = kconf.const_syms[value]
-                new = [(const, c) if i in probe_idx else (d, c) for i, (d, c) in enumerate(defaults)]
+                new = [
+                    (const, c) if i in probe_idx else (d, c) for i, (d, c) in enumerate(defaults)
+                ]
             else:
                 return  # only "depends on $(...)": the offline answer (success) already holds
         elif probe_idx:
@@ -203,7 +214,7 @@ class LoadedTree:
         if any(node.prompt for node in sym.nodes):
             # The user may have changed its value; being written at all is the evidence.
             return written
-        return written and sym.str_value == (raw[:1] if sym.orig_type in (compat.BOOL, compat.TRISTATE) else sym.str_value)
+        return written and sym.str_value == _requested_value(sym, raw)
 
     def _infer_placeholders(self, assignments: dict[str, str]) -> None:
         """Offline: choose $(success,...) answers so that the symbols using them come out as in
@@ -230,25 +241,15 @@ class LoadedTree:
         full = "CC_VERSION_TEXT" in assignments
         for sym in self._probe_syms:
             raw = assignments.get(sym.name)
-            if sym.orig_type in (compat.BOOL, compat.TRISTATE):
-                if raw is None:
-                    if not full:
-                        continue
-                    value = "n"
-                elif raw[:1] in ("y", "m", "n"):
-                    value = raw[0]
-                else:
-                    continue
-            elif raw is None:
-                continue
-            elif sym.orig_type is compat.STRING:
-                unescaped = _unescape(raw)
-                if unescaped is None:
-                    continue
-                value = unescaped
+            value: str | None
+            if raw is not None:
+                value = _requested_value(sym, raw)
+            elif full and sym.orig_type in (compat.BOOL, compat.TRISTATE):
+                value = "n"
             else:
-                value = raw
-            self._pin(sym, value)
+                value = None
+            if value is not None:
+                self._pin(sym, value)
 
     # -- public API ----------------------------------------------------------------------------
 
@@ -296,7 +297,9 @@ class LoadedTree:
             pass
         else:
             if not stat.S_ISREG(st.st_mode):
-                raise InputError("refusing to write a config to something not a regular file", path=path)
+                raise InputError(
+                    "refusing to write a config to something not a regular file", path=path
+                )
         self.kconf.write_config(str(path), header=self.header(), save_old=False)
 
     def dropped(self) -> list[DroppedValue]:
@@ -308,17 +311,9 @@ class LoadedTree:
             sym = syms.get(name)
             if sym is None or not sym.nodes:
                 continue
-            if sym.orig_type in (compat.BOOL, compat.TRISTATE):
-                if raw[:1] not in ("y", "m", "n"):
-                    continue
-                requested = raw[0]
-            elif sym.orig_type is compat.STRING:
-                unescaped = _unescape(raw)
-                if unescaped is None:
-                    continue
-                requested = unescaped
-            else:
-                requested = raw
+            requested = _requested_value(sym, raw)
+            if requested is None:
+                continue
             actual = str(sym.str_value)
             if requested != actual:
                 out.append(DroppedValue(name, requested, actual))
@@ -396,7 +391,11 @@ def load_tree(
 
     progress(
         f"parsing the Kconfig tree of Linux {'.'.join(map(str, version))} for {arch}"
-        + (f" (probing the toolchain{' ' + cross_compile if cross_compile else ''})" if probe else "")
+        + (
+            f" (probing the toolchain{' ' + cross_compile if cross_compile else ''})"
+            if probe
+            else ""
+        )
     )
     rules = compat.Rules.for_version(version)
     with probe_workdir() as workdir:
