@@ -208,7 +208,15 @@ class _Locator:
         """The line of ``key`` in the table at ``path``, else of the table, else of its parent."""
         table = self.tables.get(path)
         if table is not None:
-            return table.keys.get(key, table.line) if key is not None else table.line
+            if key is None:
+                return table.line
+            if key in table.keys:
+                return table.keys[key]
+            # The key may be a sub-table ([a.key]) or an array of tables ([[a.key]]).
+            for sub in ((*path, key), (*path, key, 0)):
+                if sub in self.tables:
+                    return self.tables[sub].line
+            return table.line
         if (*path, 0) in self.tables:  # an array of tables: its first element
             return self.tables[(*path, 0)].line
         if len(path) >= 2 and isinstance(path[-1], int):
