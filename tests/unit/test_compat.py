@@ -1,0 +1,230 @@
+"""The compatibility layer's rules, one behaviour per tiny Kconfig tree (tests/unit/kconfig/).
+
+Each test loads .config text into a tree parsed as a given kernel version would be, and checks
+what ``make olddefconfig`` of that version writes. Expected outputs follow the C tool's code
+(scripts/kconfig/symbol.c, menu.c, confdata.c) of the version named in each test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kcheck.errors import TreeError
+from kcheck.kernel import compat
+from kcheck.kernel.toolchain import (
+    OfflineShell,
+    ToolchainSpec,
+    kconfig_env,
+    scoped_environ,
+    unknown_success_probe,
+)
+from kcheck.kernel.tree import DroppedValue
+from tests.unit.conftest import KCONFIG_CASES, ParseCase, body, parse_kconfig_dir
+
+
+def test_imply_by_y_may_stay_m(parse_case: ParseCase) -> None:
+    tree = parse_case("imply")
+    tree.load_values("CONFIG_A=y\nCONFIG_B=m\n", "in.config")
+    assert tree.value("B") == "m"
+    assert tree.dropped() == []
+
+
+def test_imply_before_5_7_promoted_m_to_y(parse_case: ParseCase) -> None:
+    tree = parse_case("imply_option_modules", (5, 4, 0))
+    tree.load_values("CONFIG_A=y\nCONFIG_B=m\n", "in.config")
+    assert tree.value("B") == "y"
+
+
+def test_imply_with_unmet_direct_deps_is_written_not_set(parse_case: ParseCase) -> None:
+    tree = parse_case("imply")
+    tree.load_values("CONFIG_A=y\n", "in.config")
+    assert tree.value("C") == "n"
+    assert "# CONFIG_C is not set\n" in body(tree)
+
+
+def test_imply_defaults_implied_symbol_to_implier_value(parse_case: ParseCase) -> None:
+    tree = parse_case("imply")
+    tree.load_values("CONFIG_A=m\n", "in.config")
+    assert tree.value("B") == "m"
+
+
+def test_transitional_value_feeds_dependants_and_is_never_written(parse_case: ParseCase) -> None:
+    tree = parse_case("transitional")
+    tree.load_values("CONFIG_OLD=y\n", "in.config")
+    assert tree.value("NEW") == "y"
+    text = body(tree)
+    assert "CONFIG_NEW=y\n" in text
+    assert "OLD" not in text
+
+
+def test_transitional_unset_gives_default(parse_case: ParseCase) -> None:
+    tree = parse_case("transitional")
+    tree.load_values("", "in.config")
+    assert tree.value("NEW") == "n"
+    assert "OLD" not in body(tree)
+
+
+def test_transitional_needs_6_18(parse_case: ParseCase) -> None:
+    with pytest.raises(TreeError) as err:
+        parse_case("transitional", (6, 12, 0))
+    assert err.value.path == "Kconfig"
+    assert err.value.line == 8
+
+
+def test_depends_if_tristate_uses_not_equal_n(parse_case: ParseCase) -> None:
+    tree = parse_case("depends_if")
+    tree.load_values("CONFIG_A=m\nCONFIG_B=m\nCONFIG_C=y\n", "in.config")
+    assert tree.value("C") == "y"
+
+
+def test_depends_if_applies_when_condition_holds(parse_case: ParseCase) -> None:
+    tree = parse_case("depends_if")
+    tree.load_values("CONFIG_A=m\n# CONFIG_B is not set\nCONFIG_C=y\n", "in.config")
+    assert tree.value("C") == "m"
+    tree.load_values("# CONFIG_A is not set\n# CONFIG_B is not set\nCONFIG_C=y\n", "in.config")
+    assert tree.value("C") == "n"
+
+
+def test_depends_if_needs_a_new_tree(parse_case: ParseCase) -> None:
+    with pytest.raises(TreeError) as err:
+        parse_case("depends_if", (6, 12, 0))
+    assert (err.value.path, err.value.line) == ("Kconfig", 16)
+
+
+def test_choice_members_ignore_the_prompt_condition(parse_case: ParseCase) -> None:
+    tree = parse_case("choice", (6, 12, 0))
+    tree.load_values("", "in.config")
+    assert [tree.value(n) for n in "ABC"] == ["n", "y", "n"]
+    assert "CONFIG_B=y\n" in body(tree)
+
+
+def test_choice_last_assignment_wins(parse_case: ParseCase) -> None:
+    tree = parse_case("choice", (6, 12, 0))
+    tree.load_values("CONFIG_SHOW=y\nCONFIG_C=y\nCONFIG_A=y\n", "in.config")
+    assert [tree.value(n) for n in "ABC"] == ["y", "n", "n"]
+
+
+def test_choice_default_set_to_n_is_skipped(parse_case: ParseCase) -> None:
+    tree = parse_case("choice", (6, 12, 0))
+    tree.load_values("CONFIG_SHOW=y\n# CONFIG_B is not set\n", "in.config")
+    assert [tree.value(n) for n in "ABC"] == ["y", "n", "n"]
+
+
+def test_choice_all_n_picks_least_prioritised(parse_case: ParseCase) -> None:
+    tree = parse_case("choice", (6, 12, 0))
+    text = "CONFIG_SHOW=y\n# CONFIG_A is not set\n# CONFIG_B is not set\n# CONFIG_C is not set\n"
+    tree.load_values(text, "in.config")
+    # Every member was assigned n; A was assigned first, so it has the lowest priority.
+    assert [tree.value(n) for n in "ABC"] == ["y", "n", "n"]
+
+
+def test_choice_priority_resets_between_loads(parse_case: ParseCase) -> None:
+    tree = parse_case("choice", (6, 12, 0))
+    tree.load_values("CONFIG_SHOW=y\nCONFIG_C=y\n", "a.config")
+    assert tree.value("C") == "y"
+    tree.load_values("CONFIG_SHOW=y\n", "b.config")
+    assert tree.value("B") == "y"
+
+
+def test_int_hex_without_value_are_zero(parse_case: ParseCase) -> None:
+    tree = parse_case("int_hex", (6, 12, 0))
+    tree.load_values("", "in.config")
+    text = body(tree)
+    assert "CONFIG_NUM=0\n" in text
+    assert "CONFIG_ADDR=0x0\n" in text
+
+
+def test_int_hex_without_value_were_empty_before_6_8(parse_case: ParseCase) -> None:
+    tree = parse_case("int_hex", (6, 1, 0))
+    tree.load_values("", "in.config")
+    assert "CONFIG_NUM=\n" in body(tree)
+
+
+def test_int_out_of_range_user_value_is_clamped(parse_case: ParseCase) -> None:
+    tree = parse_case("int_hex", (6, 12, 0))
+    tree.load_values("CONFIG_LIMITED=50\nCONFIG_LIMITED_HEX=0x1\n", "in.config")
+    assert tree.value("LIMITED") == "10"
+    assert tree.value("LIMITED_HEX") == "0x10"
+    assert tree.dropped() == [
+        DroppedValue("LIMITED", "50", "10"),
+        DroppedValue("LIMITED_HEX", "0x1", "0x10"),
+    ]
+
+
+def test_int_out_of_range_user_value_fell_back_to_default_before_6_11(
+    parse_case: ParseCase,
+) -> None:
+    tree = parse_case("int_hex", (6, 1, 0))
+    tree.load_values("CONFIG_LIMITED=50\n", "in.config")
+    assert tree.value("LIMITED") == "5"
+
+
+def test_bare_modules_attribute(parse_case: ParseCase) -> None:
+    tree = parse_case("modules", (5, 15, 0))
+    tree.load_values("CONFIG_MODULES=y\nCONFIG_T=m\n", "in.config")
+    assert tree.value("T") == "m"
+    tree.load_values("# CONFIG_MODULES is not set\nCONFIG_T=m\n", "in.config")
+    assert tree.value("T") == "y"
+
+
+def test_bare_modules_before_5_13_is_an_error(parse_case: ParseCase) -> None:
+    with pytest.raises(TreeError) as err:
+        parse_case("modules", (5, 10, 0))
+    assert (err.value.path, err.value.line) == ("Kconfig", 4)
+
+
+def test_parse_error_names_file_and_line(parse_case: ParseCase) -> None:
+    with pytest.raises(TreeError) as err:
+        parse_case("parse_error")
+    assert (err.value.path, err.value.line) == ("Kconfig", 6)
+    assert "frobnicate" in str(err.value)
+
+
+def test_repeated_include_allowed_before_7_1(parse_case: ParseCase) -> None:
+    tree = parse_case("repeated_include", (6, 1, 0))
+    assert tree.sym("SUB") is not None
+
+
+def test_repeated_include_is_an_error_in_7_2(parse_case: ParseCase) -> None:
+    with pytest.raises(TreeError) as err:
+        parse_case("repeated_include", (7, 2, 0))
+    assert (err.value.path, err.value.line) == ("Kconfig", 4)
+    assert "repeated inclusion of sub/Kconfig" in str(err.value)
+
+
+def test_plain_kconfiglib_keeps_its_own_semantics() -> None:
+    # The value rules are installed on kconfiglib's classes but only apply to CompatKconfig.
+    import kconfiglib
+
+    env = kconfig_env(KCONFIG_CASES / "int_hex", "x86_64", "x86", "7.2.0", ToolchainSpec())
+    with scoped_environ(env):
+        kconf = kconfiglib.Kconfig("Kconfig", warn=False)
+    assert kconf.syms["NUM"].str_value == ""
+
+
+def test_rules_follow_the_version() -> None:
+    old, new = compat.Rules.for_version((6, 1, 0)), compat.Rules.for_version((7, 2, 13))
+    assert (old.choices_v611, old.int_hex_zero, old.transitional) == (False, False, False)
+    assert (new.choices_v611, new.int_hex_clamp_user, new.transitional) == (True, True, True)
+    assert (new.depends_if, new.repeated_include_error) == (True, True)
+    assert not old.repeated_include_error
+
+
+def test_offline_shell_answers_without_running_anything() -> None:
+    shell = OfflineShell()
+    assert shell('{ test -z "GCC 120200"; } >/dev/null 2>&1 && echo "y" || echo "n"') == "n"
+    assert shell('{ test "GCC" = GCC; } >/dev/null 2>&1 && echo "y" || echo "n"') == "y"
+    assert shell("set -- GCC 120200 && echo $2") == "120200"
+    assert shell("expr 190103 / 10000") == "19"
+    probe = '{ gcc -Werror -fno-foo -c -x c /dev/null; } >/dev/null 2>&1 && echo "y" || echo "n"'
+    assert unknown_success_probe(probe)
+    assert not unknown_success_probe('{ test "a" = a; } >/dev/null 2>&1 && echo "y" || echo "n"')
+
+
+def test_unsupported_construct_is_a_tree_error(tmp_path: Path) -> None:
+    (tmp_path / "Kconfig").write_text('config X\n\tbool "x"\n\tdepends on\n')
+    with pytest.raises(TreeError) as err:
+        parse_kconfig_dir(tmp_path, (7, 2, 0))
+    assert (err.value.path, err.value.line) == ("Kconfig", 3)
