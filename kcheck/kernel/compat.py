@@ -63,6 +63,7 @@ _DEFAULT_TOKENS: frozenset[int] = frozenset(
 _RELATIONS: frozenset[int] = _K._RELATIONS
 _BOOL_TRISTATE: frozenset[int] = frozenset({BOOL, TRISTATE})
 
+_SELECT_TARGET = re.compile(r"\s*(?:select|imply)\s+([A-Za-z0-9_]+)\b")
 _TRANSITIONAL_LINE = re.compile(r"\s*transitional\s*(#.*)?$")
 _LOCATION = re.compile(r"^\s*(?P<path>[^\s:]+):(?P<line>\d+):\s*(?P<msg>.*)$", re.DOTALL)
 
@@ -328,6 +329,10 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
                 name = f"KCHECK_PROBE_{len(self.probe_placeholders) + 1}"
                 node = self._kc_props_node
                 owner = node.item if node is not None and node.item.__class__ is Symbol else None
+                target = _SELECT_TARGET.match(self._line)
+                if owner is not None and target:
+                    # "select X if $(cc-option,...)": X's value is the evidence for the probe.
+                    owner = self._lookup_sym(target.group(1))
                 self.probe_placeholders[name] = (owner, self.filename, self.linenr, cmd)
                 return name
             return self.kc_shell(cmd)
