@@ -16,6 +16,7 @@ only the C tool is timed); 1 a kcheck command failed; 2 the C tool or the corpus
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -53,22 +54,6 @@ class Row:
     kcheck_error: str | None
 
 
-def time_ctool(
-    tool: ctool.CTool, config: Path, target: refcorpus.Target, runs: int
-) -> tuple[Timing, str]:
-    """Timing of make olddefconfig on CONFIG, and the .config it writes."""
-    # The first run builds conf in this build directory if it is not there yet; it is not timed.
-    first = tool.olddefconfig(config, target)
-    timed = [tool.olddefconfig(config, target) for _ in range(runs)]
-    return Timing(first.seconds, tuple(run.seconds for run in timed)), timed[-1].output
-
-
-def time_kcheck(cli: KcheckCli, args: list[str], runs: int) -> Timing:
-    # The first run fills kcheck's cache for this tree and arch; only the later runs are timed.
-    first = cli.run(args).seconds
-    return Timing(first, tuple(cli.run(args).seconds for _ in range(runs)))
-
-
 def measure(
     entry: refcorpus.Entry,
     tool: ctool.CTool,
@@ -77,22 +62,51 @@ def measure(
     scratch: Path,
     runs: int,
 ) -> Row:
+    """Time make olddefconfig, kcheck guest and kcheck resolve on ENTRY's full config.
+
+    The timed runs are interleaved (make, guest, resolve, make, ...) rather than done tool by
+    tool, so that load from other processes on the machine, which drifts over a run of a
+    minute, weighs on all three alike and the ratios stay meaningful.
+    """
     config = entry.config
-    c_timing, c_output = time_ctool(tool, config, entry.target, runs)
-    if cli is None:
-        return Row(entry.name, entry.target, c_timing, None, None, None, None)
     out = scratch / f"{entry.name}.resolved.config"
+    guest_args = ["guest", str(config), "--tree", str(tree)]
+    resolve_args = ["resolve", str(config), "--tree", str(tree), "-o", str(out)]
+    # First, untimed runs: make builds conf in its build directory if it is not there yet, and
+    # kcheck parses the tree and fills its cache.
+    c_first = tool.olddefconfig(config, entry.target)
+    c_runs: list[ctool.Run] = []
+    if cli is None:
+        c_runs = [tool.olddefconfig(config, entry.target) for _ in range(runs)]
+        c_timing = Timing(c_first.seconds, tuple(run.seconds for run in c_runs))
+        return Row(entry.name, entry.target, c_timing, None, None, None, None)
+    guest_times: list[float] = []
+    resolve_times: list[float] = []
     try:
-        guest = time_kcheck(cli, ["guest", str(config), "--tree", str(tree)], runs)
-        resolve = time_kcheck(
-            cli, ["resolve", str(config), "--tree", str(tree), "-o", str(out)], runs
-        )
+        guest_first = cli.run(guest_args).seconds
+        resolve_first = cli.run(resolve_args).seconds
+        for _ in range(runs):
+            c_runs.append(tool.olddefconfig(config, entry.target))
+            guest_times.append(cli.run(guest_args).seconds)
+            resolve_times.append(cli.run(resolve_args).seconds)
     except KcheckUnavailable as error:
+        if not c_runs:
+            c_runs = [c_first]
+        c_timing = Timing(c_first.seconds, tuple(run.seconds for run in c_runs))
         return Row(entry.name, entry.target, c_timing, None, None, None, str(error))
+    c_timing = Timing(c_first.seconds, tuple(run.seconds for run in c_runs))
     # Not a timing, but cheap here and worth knowing next to the times: does kcheck's answer
     # equal the C tool's for this very input?
-    matches = out.read_text(encoding="utf-8") == c_output
-    return Row(entry.name, entry.target, c_timing, guest, resolve, matches, None)
+    matches = out.read_text(encoding="utf-8") == c_runs[-1].output
+    return Row(
+        entry.name,
+        entry.target,
+        c_timing,
+        Timing(guest_first, tuple(guest_times)),
+        Timing(resolve_first, tuple(resolve_times)),
+        matches,
+        None,
+    )
 
 
 def _ratio(timing: Timing | None, reference: Timing) -> str:
@@ -101,9 +115,11 @@ def _ratio(timing: Timing | None, reference: Timing) -> str:
     return f"{timing.median:.3f} s ({timing.median / reference.median:.2f}x)"
 
 
-def render(rows: list[Row], runs: int, tree: Path) -> str:
+def render(rows: list[Row], runs: int, tree: Path, load: tuple[float, float]) -> str:
     lines = [
         f"tree: {tree}",
+        f"load average (1 min) at start {load[0]:.2f}, at end {load[1]:.2f}, "
+        f"on {os.cpu_count()} CPUs; the timed runs are interleaved",
         f"medians of {runs} warm runs (first run untimed); make = make olddefconfig (C tool);",
         "ratio = kcheck / make; same = kcheck resolve wrote what make wrote; "
         "target: warm guest <= 1/3 of make",
@@ -196,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{unavailable}; timing the C tool only", file=sys.stderr)
             cli = None
         rows = []
+        load_start = os.getloadavg()[0]
         try:
             for entry in entries:
                 print(f"bench_check: {entry.name} ...", file=sys.stderr)
@@ -204,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"bench_check: error: {error}", file=sys.stderr)
             return 2
 
-    sys.stdout.write(render(rows, args.runs, tree))
+    sys.stdout.write(render(rows, args.runs, tree, (load_start, os.getloadavg()[0])))
     failed = [row for row in rows if row.kcheck_error is not None]
     for row in failed:
         print(f"bench_check: {row.name}: kcheck failed: {row.kcheck_error}", file=sys.stderr)
