@@ -147,7 +147,12 @@ class LoadedTree:
         self._assignments: dict[str, str] = {}
         self._saved_defaults: dict[Any, list[Any]] = {}
         self._saved_rev_deps: dict[Any, Any] = {}
+        # Offline mode: symbol -> value pinned from the loaded .config (toolchain probes).
         self.pinned: dict[str, str] = {}
+        # Offline mode: False when the loaded text carries no toolchain values (a fragment or a
+        # minimal defconfig: no CONFIG_CC_VERSION_TEXT), so every probe was assumed to succeed
+        # -- callers should say so, or suggest --probe.
+        self.probes_from_config = True
         self._probe_syms = self._find_probe_syms()
         # Offline: $(success,...) placeholders grouped by the symbol whose property used them.
         self._placeholders: dict[Any, list[Any]] = {}
@@ -275,6 +280,7 @@ class LoadedTree:
             kconf.load_config_text(config_text, config_name)
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"cannot load config: {exc}", path=config_name) from exc
+        self.probes_from_config = self.spec.probe or "CC_VERSION_TEXT" in assignments
         if not self.spec.probe and "CC_VERSION_TEXT" in assignments:
             self._infer_placeholders(assignments)
         self.config_name = config_name
