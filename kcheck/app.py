@@ -26,7 +26,7 @@ from kcheck.kernel.dotconfig import (
 )
 from kcheck.kernel.tree import DroppedValue, LoadedTree, is_kernel_tree, kernel_version, load_tree
 from kcheck.kernel.view import FileView, TreeView
-from kcheck.model import ConfigView, Report, Tristate
+from kcheck.model import ConfigView, Profile, Report, Tristate
 from kcheck.profiles import load_profile
 
 Notify = Callable[[str], None]
@@ -42,6 +42,7 @@ class Inputs:
     probe: bool = False
     cross_compile: str | None = None
     cache: bool = True
+    cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/kcheck
 
 
 @dataclass(frozen=True)
@@ -134,22 +135,49 @@ def load_inputs(inputs: Inputs, notify: Notify) -> Loaded:
             f"warning: {config.name} was written for Linux {have} but the tree at {tree_dir} is "
             f"Linux {'.'.join(map(str, version))}; values are what this tree would make of it"
         )
-    tree = load_tree(
-        tree_dir,
-        arch,
-        probe=inputs.probe,
-        cross_compile=inputs.cross_compile,
-        cache_dir=cache_dir() if inputs.cache else None,
-        on_progress=notify,
-    )
+    tree = _tree(tree_dir, arch, inputs, notify)
     tree.load_values(config.text, config.name)
     return Loaded(config, arch, tree, TreeView(tree, config))
+
+
+# Parsed trees already loaded in this process, so that checking several configs (or one
+# config against several profiles) parses or unpickles a tree once. Loading a config resets
+# the tree's values, so reuse is safe as long as one config is evaluated at a time.
+_TREES: dict[tuple[str, str, bool, str | None, str | None], LoadedTree] = {}
+
+
+def _tree(tree_dir: Path, arch: str, inputs: Inputs, notify: Notify) -> LoadedTree:
+    cache = (inputs.cache_dir or cache_dir()) if inputs.cache else None
+    key = (
+        str(tree_dir.resolve()),
+        arch,
+        inputs.probe,
+        inputs.cross_compile,
+        str(cache) if cache else None,
+    )
+    tree = _TREES.get(key)
+    if tree is None:
+        tree = load_tree(
+            tree_dir,
+            arch,
+            probe=inputs.probe,
+            cross_compile=inputs.cross_compile,
+            cache_dir=cache,
+            on_progress=notify,
+        )
+        _TREES[key] = tree
+    return tree
 
 
 def check(profile_name: str, inputs: Inputs, notify: Notify) -> Report:
     """Check a config against a profile: the verdict for every requirement."""
     profile = load_profile(profile_name)
     loaded = load_inputs(inputs, notify)
+    return check_loaded(profile, loaded)
+
+
+def check_loaded(profile: Profile, loaded: Loaded) -> Report:
+    """Check an already loaded config against a profile."""
     names = arch_names(loaded.arch, loaded.config) if loaded.arch else frozenset[str]()
     results = evaluate(profile, loaded.view, names)
     summary = summarize(results)
@@ -188,4 +216,3 @@ def _why_dropped(view: ConfigView, dropped: DroppedValue) -> str | None:
     if wanted is None:
         return None
     return view.why_not(dropped.name, wanted)
-

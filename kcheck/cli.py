@@ -114,7 +114,9 @@ def tree_options(f: F) -> F:
             envvar="CROSS_COMPILE",
             help="Cross compiler prefix for --probe, e.g. aarch64-linux-gnu- (env CROSS_COMPILE).",
         ),
-        click.option("--no-cache", is_flag=True, help="Parse the tree afresh; do not use the cache."),
+        click.option(
+            "--no-cache", is_flag=True, help="Parse the tree afresh; do not use the cache."
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -354,4 +356,3 @@ def profiles(name: str | None) -> None:
         return EXIT_OK
 
     _run(body)
-

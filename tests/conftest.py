@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,7 +46,7 @@ def corpus_names(version: str) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def kernel_trees(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+def kernel_trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Both real Kconfig trees, unpacked once per test session: {"6.12": path, "7.2": path}."""
     root = tmp_path_factory.mktemp("trees")
     trees: dict[str, Path] = {}
@@ -56,7 +55,7 @@ def kernel_trees(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str,
         with tarfile.open(tarball) as tar:
             tar.extractall(root, filter="data")
         trees[version] = root / f"linux-{version}"
-    yield trees
+    return trees
 
 
 @pytest.fixture

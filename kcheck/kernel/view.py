@@ -92,7 +92,9 @@ def first_obstacle(sym: Any, wanted: Tristate) -> str | None:
     condition, then "nothing asks for it". A full recursive chain is the explain command's
     job; this is the one line a report shows.
     """
-    current = Tristate(sym.tri_value) if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE) else None
+    current = (
+        Tristate(sym.tri_value) if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE) else None
+    )
     if wanted == Tristate.N:
         if current is not None and current > Tristate.N and _tri(sym.rev_dep) > Tristate.N:
             return f"selected by {_expr_text(sym.rev_dep)}"
@@ -121,15 +123,17 @@ def first_obstacle(sym: Any, wanted: Tristate) -> str | None:
             return f"another member of its choice is selected: {selection.name}"
     if sym.user_value is None:
         return "not set in the config, and its default is off"
+    if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE) and sym.user_value < wanted:
+        return f"the config sets it to {'nmy'[sym.user_value]}"
     return None
 
 
 def _selectors(sym: Any) -> list[str]:
     names: list[str] = []
     for item in kconfiglib.expr_items(sym.rev_dep):
-        if item.__class__ is kconfiglib.Symbol and not item.is_constant and item.nodes:
-            if item.name not in names:
-                names.append(item.name)
+        is_symbol = item.__class__ is kconfiglib.Symbol and not item.is_constant and item.nodes
+        if is_symbol and item.name not in names:
+            names.append(item.name)
     return names
 
 

@@ -36,9 +36,11 @@ _STATUS_WORD = {
 
 
 def _rows(result: Result, depth: int = 0) -> Iterator[tuple[int, Result]]:
+    """The result and its group members, depth first; members for another arch are left out."""
     yield depth, result
     for child in result.children:
-        yield from _rows(child, depth + 1)
+        if child.status is not Status.NOT_APPLICABLE:
+            yield from _rows(child, depth + 1)
 
 
 def _symbol_cell(result: Result, depth: int) -> str:
@@ -115,7 +117,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
     if report.arch:
         facts.append(report.arch)
     facts.append(f"tree {report.tree}" if report.tree else "no tree (values as written)")
-    console.print(Text("kcheck: " + ", ".join(facts)))
+    console.print(Text("kcheck: " + ", ".join(facts)), soft_wrap=True)
     for section, results in _sections(report).items():
         table = Table(
             title=section,
@@ -147,15 +149,12 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
         for row in failures:
             why = row.why or "no reason known"
             mark = Text(f"  {_STATUS_WORD[row.status]} ", style=_STATUS_STYLE[row.status])
-            line = Text.assemble(mark, Text(f"{row.symbol}: {why}"))
-            if row.requested is not None and row.requested != row.actual:
-                line.append(
-                    f" (the config sets {row.requested}; make olddefconfig will drop it)"
-                )
-            console.print(line)
+            console.print(Text.assemble(mark, Text(f"{row.symbol}: {why}")), soft_wrap=True)
     for notice in report.notices:
         console.print(Text(f"note: {notice}"))
     verdict = summary_line(report)
     style = "bold red" if report.summary.exit_code else "bold green"
     console.print(Text(verdict, style=style))
-    return buf.getvalue()
+    # rich pads table titles and rows to the table width; trailing blanks only get in the way
+    # of diffs and golden files.
+    return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())

@@ -33,7 +33,9 @@ def kcheck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     monkeypatch.setenv("COLUMNS", "120")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
-    def invoke(*args: str, input: str | bytes | None = None, env: dict[str, str] | None = None) -> Run:
+    def invoke(
+        *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None
+    ) -> Run:
         runner = CliRunner()
         result = runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
         return Run(result.exit_code, result.stdout, result.stderr)

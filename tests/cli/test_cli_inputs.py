@@ -29,7 +29,10 @@ reason = "memory ballooning"
 """
 
 GOOD = "# Linux/x86_64 6.12.117 Kernel Configuration\nCONFIG_X86_64=y\nCONFIG_VIRTIO_NET=m\n"
-BAD = "# Linux/x86_64 6.12.117 Kernel Configuration\nCONFIG_X86_64=y\n# CONFIG_VIRTIO_NET is not set\n"
+BAD = (
+    "# Linux/x86_64 6.12.117 Kernel Configuration\nCONFIG_X86_64=y\n"
+    "# CONFIG_VIRTIO_NET is not set\n"
+)
 
 
 def setup(tmp: Path, config_text: str) -> tuple[str, str]:
@@ -125,7 +128,7 @@ def test_no_color_beats_force_color(kcheck: Invoke, tmp_path: Path) -> None:
 
 def test_broken_profile_is_exit_2_with_line(kcheck: Invoke, tmp_path: Path) -> None:
     _, config = setup(tmp_path, GOOD)
-    (tmp_path / "broken.toml").write_text(PROFILE + "\n[[requirement]]\nid = \"x\"\nbogus = 1\n")
+    (tmp_path / "broken.toml").write_text(PROFILE + '\n[[requirement]]\nid = "x"\nbogus = 1\n')
     run = kcheck("check", "--profile", str(tmp_path / "broken.toml"), config)
     assert (run.code, run.out) == (2, "")
     assert run.err.startswith(f"kcheck: error: {tmp_path / 'broken.toml'}:")

@@ -98,7 +98,7 @@ def test_directory(tmp_path: Path) -> None:
         (b"", "empty file"),
         (b"  \n\n", "empty file"),
         (b"CONFIG_A=y\n\0\0", ":2: binary data"),
-        (b"CONFIG_A=y\nCONFIG_S=\"\xff\"\n", ":2: invalid UTF-8 at byte 21"),
+        (b'CONFIG_A=y\nCONFIG_S="\xff"\n', ":2: invalid UTF-8 at byte 21"),
         (b"\x1f\x8bnot really gzip", "corrupt gzip data"),
     ],
 )
