@@ -197,7 +197,7 @@ def write_entry(cache_dir: Path, entry: Entry) -> Path | None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
-    except (OSError, pickle.PicklingError, RecursionError):
+    except (OSError, pickle.PicklingError, RecursionError, RuntimeError, MemoryError):
         # A cache that cannot be written only costs speed.
         return None
     return path

@@ -228,3 +228,47 @@ def test_unsupported_construct_is_a_tree_error(tmp_path: Path) -> None:
     with pytest.raises(TreeError) as err:
         parse_kconfig_dir(tmp_path, (7, 2, 0))
     assert (err.value.path, err.value.line) == ("Kconfig", 3)
+
+
+def test_write_resolved_refuses_non_regular_files(parse_case: ParseCase, tmp_path: Path) -> None:
+    from kcheck.errors import InputError
+
+    tree = parse_case("int_hex")
+    tree.load_values("CONFIG_NUM=3\n", "in.config")
+    with pytest.raises(InputError):
+        tree.write_resolved(Path("/dev/null"))
+    target = tmp_path / ".config"
+    target.write_text("old\n")
+    tree.write_resolved(target)
+    assert target.read_text() == tree.resolved_text()
+    assert not (tmp_path / ".config.old").exists()
+
+
+def test_probe_environment_is_like_the_makefile(tmp_path: Path) -> None:
+    spec = ToolchainSpec(probe=True, cross_compile="aarch64-linux-gnu-")
+    env = kconfig_env(tmp_path, "arm64", "arm64", "7.2.13", spec, base={"PATH": "/usr/bin"})
+    assert env["CC"] == "aarch64-linux-gnu-gcc"
+    assert env["LD"] == "aarch64-linux-gnu-ld"
+    assert (env["ARCH"], env["SRCARCH"], env["srctree"]) == ("arm64", "arm64", str(tmp_path))
+    offline = kconfig_env(tmp_path, "x86_64", "x86", "7.2.13", ToolchainSpec(), base={})
+    assert offline["CC"] == "gcc"
+    assert offline["CC_VERSION_TEXT"] == ""
+
+
+def test_scoped_environ_restores_the_environment() -> None:
+    import os
+
+    before = dict(os.environ)
+    with scoped_environ({"ONLY": "this"}):
+        assert dict(os.environ) == {"ONLY": "this"}
+    assert dict(os.environ) == before
+
+
+def test_warnings_name_the_config_and_line(parse_case: ParseCase) -> None:
+    tree = parse_case("int_hex")
+    tree.load_values("CONFIG_NUM=1\nnonsense\n", "my.config")
+    assert "my.config:2: warning: ignoring malformed line 'nonsense'" in tree.warnings()
+    assert tree.undefined() == []
+    tree.load_values("CONFIG_NOT_IN_TREE=y\n", "my.config")
+    assert tree.undefined() == ["NOT_IN_TREE"]
+    assert tree.value("NOT_IN_TREE") is None
