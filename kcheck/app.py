@@ -137,6 +137,13 @@ def load_inputs(inputs: Inputs, notify: Notify) -> Loaded:
         )
     tree = _tree(tree_dir, arch, inputs, notify)
     tree.load_values(config.text, config.name)
+    _warn_unknown_symbols(config, tree.undefined(), notify)
+    if not tree.probes_from_config:
+        notify(
+            f"{config.name} does not record the toolchain's answers (no CONFIG_CC_VERSION_TEXT, "
+            "as in a defconfig): options that depend on compiler probes are taken as off. "
+            "Use --probe (with --cross-compile for another arch) for exact answers."
+        )
     return Loaded(config, arch, tree, TreeView(tree, config))
 
 
@@ -167,6 +174,25 @@ def _tree(tree_dir: Path, arch: str, inputs: Inputs, notify: Notify) -> LoadedTr
         )
         _TREES[key] = tree
     return tree
+
+
+def _warn_unknown_symbols(config: DotConfig, names: list[str], notify: Notify) -> None:
+    """Say which assigned symbols the tree does not define, like KCONFIG_WARN_UNKNOWN_SYMBOLS.
+
+    The kernel's tool drops them silently; a renamed option is the usual cause.
+    """
+    if not names:
+        return
+    shown = [
+        f"CONFIG_{n} (line {config.assignments[n].line})"
+        for n in names[:5]
+        if n in config.assignments
+    ]
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    notify(
+        f"warning: {config.name}: {len(names)} symbol(s) not defined in this tree, ignored: "
+        f"{', '.join(shown)}{more}"
+    )
 
 
 def check(profile_name: str, inputs: Inputs, notify: Notify) -> Report:

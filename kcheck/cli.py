@@ -20,7 +20,7 @@ from kcheck import __version__, app
 from kcheck.errors import KcheckError
 from kcheck.kernel.dotconfig import KNOWN_ARCHES
 from kcheck.model import Report
-from kcheck.output import write_atomic
+from kcheck.output import check_writable_target, write_atomic
 from kcheck.profiles import builtin_profiles, load_profile
 from kcheck.reporters import FORMATS, RenderOptions
 
@@ -316,6 +316,8 @@ def resolve(
     """
 
     def body() -> int:
+        if output is not None:
+            check_writable_target(output)  # before the work, so a bad -o fails fast
         inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
         result = app.resolve(inputs, _notify)
         if output is None:

@@ -1,0 +1,82 @@
+"""`kcheck resolve` on the real trees: the kernel's own output, and what will not survive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Invoke
+from tests.conftest import SHARED
+
+pytestmark = pytest.mark.shared
+
+
+@pytest.fixture(scope="module")
+def resolve_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("resolve-cache")
+
+
+def corpus(version: str, name: str) -> Path:
+    return SHARED / "corpus" / version / name
+
+
+def test_perturbed_tinyconfig_to_file(
+    kcheck: Invoke, kernel_trees: dict[str, Path], resolve_cache: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "resolved.config"
+    src = corpus("7.2", "tinyconfig-x86_64.perturbed.config")
+    run = kcheck(
+        "resolve",
+        str(src),
+        "--tree",
+        str(kernel_trees["7.2"]),
+        "-o",
+        str(out),
+        env={"XDG_CACHE_HOME": str(resolve_cache)},
+    )
+    expected = corpus("7.2", "tinyconfig-x86_64.perturbed.expected.config").read_text()
+    assert out.read_text() == expected
+    assert run.out == ""
+    # The perturbed input forces VIRTIO_NET=y on a config without VIRTIO: exit 1, and say so.
+    assert run.code == 1
+    lines = [line for line in run.err.splitlines() if "CONFIG_VIRTIO_NET=" in line]
+    assert lines == [
+        "kcheck: will not survive: CONFIG_VIRTIO_NET=y becomes n: depends on VIRTIO (=n)"
+    ]
+
+
+def test_fixed_point_to_stdout_exit_0(
+    kcheck: Invoke, kernel_trees: dict[str, Path], resolve_cache: Path
+) -> None:
+    src = corpus("6.12", "x86_64_defconfig.config")
+    run = kcheck(
+        "resolve",
+        str(src),
+        "--tree",
+        str(kernel_trees["6.12"]),
+        env={"XDG_CACHE_HOME": str(resolve_cache)},
+    )
+    assert (run.code, run.out) == (0, src.read_text())
+    assert "will not survive" not in run.err
+
+
+def test_refuses_device_target(
+    kcheck: Invoke, kernel_trees: dict[str, Path], resolve_cache: Path, tmp_path: Path
+) -> None:
+    link = tmp_path / "out.config"
+    link.symlink_to("/dev/null")
+    src = corpus("6.12", "x86_64_defconfig.config")
+    run = kcheck(
+        "resolve",
+        str(src),
+        "--tree",
+        str(kernel_trees["6.12"]),
+        "-o",
+        str(link),
+        env={"XDG_CACHE_HOME": str(resolve_cache)},
+    )
+    assert run.code == 2
+    assert run.err.endswith(f"kcheck: error: {link}: not a regular file; refusing to write to it\n")
+    assert Path("/dev/null").is_char_device()
+    assert [p.name for p in tmp_path.iterdir() if p.name != "cache"] == ["out.config"]
