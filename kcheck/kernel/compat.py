@@ -623,6 +623,9 @@ def _assignable(self: Any) -> tuple[int, ...]:
 
 def _set_value(self: Any, value: Any) -> bool:
     ok = bool(_orig_set_value(self, value))
+    if ok and self in getattr(self.kconfig, "transitional_syms", ()):
+        # Promptless, so kconfiglib skips invalidation; but its user value is its value.
+        self._rec_invalidate()
     choice = self.choice
     if ok and choice is not None:
         rules = _rules_of(self)

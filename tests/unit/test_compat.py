@@ -272,3 +272,20 @@ def test_warnings_name_the_config_and_line(parse_case: ParseCase) -> None:
     tree.load_values("CONFIG_NOT_IN_TREE=y\n", "my.config")
     assert tree.undefined() == ["NOT_IN_TREE"]
     assert tree.value("NOT_IN_TREE") is None
+
+
+def test_set_value_on_a_choice_member_picks_it(parse_case: ParseCase) -> None:
+    tree = parse_case("choice", (6, 12, 0))
+    tree.load_values("CONFIG_SHOW=y\nCONFIG_A=y\n", "in.config")
+    member = tree.sym("C")
+    assert member.set_value(2)
+    assert [tree.value(n) for n in "ABC"] == ["n", "n", "y"]
+    assert member.assignable == (0, 2)
+
+
+def test_set_value_on_a_transitional_symbol_takes_effect(parse_case: ParseCase) -> None:
+    tree = parse_case("transitional")
+    tree.load_values("", "in.config")
+    assert tree.value("NEW") == "n"
+    tree.sym("OLD").set_value(2)
+    assert tree.value("NEW") == "y"
