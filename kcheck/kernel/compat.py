@@ -197,6 +197,7 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
         self._kc_sourced: dict[str, tuple[str, int]] = {}
         self._kc_config_name: str | None = None
         self._kc_config_text: str | None = None
+        self._kc_config_line = 0
         try:
             super().__init__(filename, warn=True, warn_to_stderr=False)
         except (_K.KconfigError, OSError) as exc:
@@ -399,8 +400,15 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
 
     def _open_config(self, filename: str) -> Any:
         if self._kc_config_text is not None and filename == self._kc_config_name:
-            return io.StringIO(self._kc_config_text)
+            return _TrackingText(self._kc_config_text, self)
         return super()._open_config(filename)
+
+    def _warn(self, msg: str, filename: str | None = None, linenr: int | None = None) -> None:
+        # kconfiglib's set_value() warnings (invalid int, hex, ...) carry no location; while a
+        # .config is read, they belong to its current line, as the C tool reports them.
+        if filename is None and self._kc_config_name is not None and self._kc_config_line:
+            filename, linenr = self._kc_config_name, self._kc_config_line
+        super()._warn(msg, filename, linenr)
 
     def load_config_text(self, text: str, name: str) -> None:
         """load_config() from text; warnings name ``name`` and its line numbers."""
@@ -410,12 +418,35 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
             self.load_config(name, replace=True)
         finally:
             self._kc_config_text = self._kc_config_name = None
+            self._kc_config_line = 0
         # Promptless symbols (transitional ones, pinned probes) skip kconfiglib's invalidation.
         self._invalidate_all()
 
     def reset_choice_priorities(self) -> None:
         """v6.11 choice_members lists: definition order, before a .config is read."""
         self.choice_priority = {choice: list(choice.syms) for choice in self.unique_choices}
+
+
+class _TrackingText:
+    """.config text for kconfiglib's loader that tells its Kconfig which line it is on."""
+
+    def __init__(self, text: str, kconf: CompatKconfig) -> None:
+        self._lines = iter(io.StringIO(text))
+        self._kconf = kconf
+
+    def __enter__(self) -> _TrackingText:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __iter__(self) -> _TrackingText:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self._kconf._kc_config_line += 1
+        return line
 
 
 # -- value rules, installed on kconfiglib's classes ------------------------------------------

@@ -268,6 +268,8 @@ def test_warnings_name_the_config_and_line(parse_case: ParseCase) -> None:
     tree = parse_case("int_hex")
     tree.load_values("CONFIG_NUM=1\nnonsense\n", "my.config")
     assert "my.config:2: warning: ignoring malformed line 'nonsense'" in tree.warnings()
+    tree.load_values("\nCONFIG_NUM=abc\n", "my.config")
+    assert tree.warnings()[0].startswith("my.config:2: warning: the value 'abc' is invalid")
     assert tree.undefined() == []
     tree.load_values("CONFIG_NOT_IN_TREE=y\n", "my.config")
     assert tree.undefined() == ["NOT_IN_TREE"]
