@@ -11,6 +11,8 @@ toolchain probes are pinned to the values in the .config being loaded (see
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 import re
 import stat
@@ -343,9 +345,21 @@ class LoadedTree:
         return list(self.kconf.warnings)
 
 
+def _code_digest() -> str:
+    """The kernel layer's own source: a parse made by other code is never reused."""
+    digest = hashlib.sha256()
+    for module in (compat, cache, sys.modules[__name__], sys.modules[ToolchainSpec.__module__]):
+        path = getattr(module, "__file__", None)
+        if path:
+            with contextlib.suppress(OSError):
+                digest.update(Path(path).read_bytes())
+    return digest.hexdigest()
+
+
 def _cache_key(srctree: Path, arch: str, ident: str) -> str:
     return cache.make_key(
         _CACHE_FORMAT,
+        _code_digest(),
         str(srctree.resolve()),
         arch,
         ident,
