@@ -291,3 +291,30 @@ def test_set_value_on_a_transitional_symbol_takes_effect(parse_case: ParseCase) 
     assert tree.value("NEW") == "n"
     tree.sym("OLD").set_value(2)
     assert tree.value("NEW") == "y"
+
+
+FULL = 'CONFIG_CC_VERSION_TEXT="cc 1.0"\nCONFIG_CC_VERSION=100\n'
+
+
+def test_offline_probe_symbols_are_pinned_from_the_config(parse_case: ParseCase) -> None:
+    tree = parse_case("probes")
+    tree.load_values(FULL + "CONFIG_CC_HAS_FOO=y\n# CONFIG_USE_BAR is not set\n", "in.config")
+    assert tree.probes_from_config
+    assert (tree.value("CC_VERSION_TEXT"), tree.value("CC_VERSION")) == ("cc 1.0", "100")
+    assert tree.value("CC_HAS_FOO") == "y"
+    assert "# CONFIG_USE_BAR is not set\n" in body(tree)
+
+
+def test_offline_probe_absent_from_a_full_config_failed(parse_case: ParseCase) -> None:
+    tree = parse_case("probes")
+    tree.load_values(FULL, "in.config")
+    assert tree.value("CC_HAS_FOO") == "n"
+    assert tree.sym("USE_BAR").visibility == 0
+    assert body(tree) == FULL
+
+
+def test_offline_probes_without_toolchain_values_assume_success(parse_case: ParseCase) -> None:
+    tree = parse_case("probes")
+    tree.load_values("CONFIG_USE_BAR=y\n", "fragment.config")
+    assert not tree.probes_from_config
+    assert (tree.value("CC_HAS_FOO"), tree.value("USE_BAR")) == ("y", "y")
