@@ -183,8 +183,7 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
         # inferred otherwise). name -> (symbol whose property used it or None, file, line, cmd)
         self.probe_placeholders: dict[str, tuple[Any, str, int, str]] = {}
         self.transitional_syms: set[Any] = set()
-        # id(default tuple) of defaults whose line used a $(...) expansion, per symbol
-        self.probe_default_ids: set[int] = set()
+        # symbol -> positions in sym.defaults of defaults whose line used a $(...) expansion
         self.probe_defaults: dict[Any, list[int]] = {}
         self.probe_deps: set[Any] = set()
         self.probe_select_targets: set[Any] = set()

@@ -148,7 +148,6 @@ class LoadedTree:
         self.config_name: str | None = None
         self._assignments: dict[str, str] = {}
         self._saved_defaults: dict[Any, list[Any]] = {}
-        self._saved_rev_deps: dict[Any, Any] = {}
         # Offline mode: symbol -> value pinned from the loaded .config (toolchain probes).
         self.pinned: dict[str, str] = {}
         # Offline mode: False when the loaded text carries no toolchain values (a fragment or a
