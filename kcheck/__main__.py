@@ -1,6 +1,6 @@
 """Entry point for ``python -m kcheck``."""
 
-from kcheck.cli import main
+from kcheck.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -7,6 +7,7 @@ requirement met, 1 one is not, 2 usage or input error, 3 internal error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import traceback
@@ -358,3 +359,22 @@ def profiles(name: str | None) -> None:
         return EXIT_OK
 
     _run(body)
+
+
+def entry() -> None:
+    """The console script: run the CLI, flush, and leave without interpreter teardown.
+
+    Tearing down a loaded Kconfig tree's object graph costs about 0.3 s (KCONFIG-FACTS.md),
+    a third of a warm run; everything kcheck writes is flushed and closed before this.
+    """
+    try:
+        main()
+        code = EXIT_OK
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_INPUT)
+        if isinstance(e.code, str):
+            _stderr(e.code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -e '.[test]'
 
 echo "== ruff format"
 python3 -m ruff format --check kcheck tests bench

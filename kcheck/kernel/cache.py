@@ -22,7 +22,7 @@ import pickle
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,29 +101,48 @@ def entry_path(cache_dir: Path, key: str) -> Path:
     return cache_dir / "trees" / f"{key}.pickle"
 
 
-def read_entry(cache_dir: Path, key: str) -> Entry | None:
-    """The entry for ``key``, or None if absent, corrupt, tampered with or of another key."""
+def read_entry(
+    cache_dir: Path, key: str, on_corrupt: Callable[[str], None] | None = None
+) -> Entry | None:
+    """The entry for ``key``, or None if absent, corrupt, tampered with or of another key.
+
+    An entry that exists but cannot be trusted is reported through ``on_corrupt`` (it is then
+    rebuilt by the caller), so a user learns why a run was slow.
+    """
     path = entry_path(cache_dir, key)
     try:
         data = path.read_bytes()
-    except OSError:
+    except FileNotFoundError:
         return None
+    except OSError as exc:
+        problem: str | None = f"unreadable ({exc.strerror})"
+    else:
+        problem = None
+    entry: Entry | None = None
+    if problem is None:
+        entry, problem = _decode_entry(data, key)
+    if problem is not None and on_corrupt is not None:
+        on_corrupt(f"the cached Kconfig tree {path} is {problem}; parsing the tree again")
+    return entry
+
+
+def _decode_entry(data: bytes, key: str) -> tuple[Entry | None, str | None]:
     if not data.startswith(_MAGIC):
-        return None
+        return None, "not a kcheck cache file"
     header_end = data.find(b"\n", len(_MAGIC))
     if header_end < 0:
-        return None
+        return None, "truncated"
     checksum = data[len(_MAGIC) : header_end].decode("ascii", errors="replace")
     payload = data[header_end + 1 :]
     if hashlib.sha256(payload).hexdigest() != checksum:
-        return None
+        return None, "corrupt (checksum mismatch)"
     try:
         entry = _loads(payload)
     except Exception:  # any unpickling failure means "rebuild"
-        return None
+        return None, "corrupt (cannot be unpickled)"
     if not isinstance(entry, Entry) or entry.key != key:
-        return None
-    return entry
+        return None, "for another tree"
+    return entry, None
 
 
 @contextlib.contextmanager

@@ -400,11 +400,10 @@ def load_tree(
     key = _cache_key(srctree, arch, ident)
 
     if cache_dir is not None:
-        entry = cache.read_entry(cache_dir, key)
+        entry = cache.read_entry(cache_dir, key, on_corrupt=progress)
         if entry is not None:
             env_ok = all(env.get(name, "") == value for name, value in entry.env.items())
             if env_ok and cache.files_unchanged(srctree, entry.files):
-                progress("loaded the parsed Kconfig tree from the cache")
                 return LoadedTree(srctree, arch, srcarch, version, entry.payload, spec, True)
             progress("the cached Kconfig tree is out of date; parsing again")
 
@@ -432,6 +431,5 @@ def load_tree(
         stamps = cache.stamp_files(srctree, [f for f in files if not os.path.isabs(f)])
         used_env = {name: env.get(name, "") for name in sorted(kconf.env_vars)}
         entry = cache.Entry(key=key, files=stamps, env=used_env, payload=kconf)
-        if cache.write_entry(cache_dir, entry) is not None:
-            progress("stored the parsed Kconfig tree in the cache")
+        cache.write_entry(cache_dir, entry)
     return tree

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import tarfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,25 +18,12 @@ from pathlib import Path
 import pytest
 
 from kcheck.kernel.tree import LoadedTree, load_tree
+from tests.conftest import SHARED, TREE_VERSIONS
 
-SHARED = Path(
-    os.environ.get("KCHECK_SHARED", Path(__file__).resolve().parents[2].parent / "shared")
-)
-VERSIONS = ("6.12", "7.2")
+VERSIONS = TREE_VERSIONS
 # The PATH the corpus was made with: no rustc, bindgen or pahole (/root/.cargo/bin has rustc).
 PROBE_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 _HEADER_ARCH = re.compile(r"^# Linux/(\S+) ", re.M)
-
-
-def require_shared(*parts: str) -> Path:
-    """SHARED/parts, or skip (fail under CI=true) if it is missing."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        message = f"{path} is missing: the real kernel trees and corpus are needed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
 
 
 @dataclass(frozen=True)
@@ -75,20 +61,9 @@ def corpus_cases(with_defconfig: bool = False) -> list[CorpusCase | None]:
 
 
 @pytest.fixture(scope="session")
-def kc_tree_paths(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
-    """version -> the unpacked tree (each tarball unpacked at most once per session)."""
-    unpacked: dict[str, Path] = {}
-
-    def get(version: str) -> Path:
-        if version not in unpacked:
-            tarball = require_shared("kernels", f"linux-{version}-kconfig.tar.xz")
-            root = tmp_path_factory.mktemp(f"linux-{version}")
-            with tarfile.open(tarball) as tar:
-                tar.extractall(root, filter="data")
-            unpacked[version] = root / f"linux-{version}"
-        return unpacked[version]
-
-    return get
+def kc_tree_paths(kernel_trees: dict[str, Path]) -> Callable[[str], Path]:
+    """version -> the unpacked tree (the session's shared ``kernel_trees``)."""
+    return kernel_trees.__getitem__
 
 
 @contextmanager

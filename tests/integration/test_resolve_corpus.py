@@ -19,13 +19,8 @@ import pytest
 from kcheck.errors import TreeError
 from kcheck.kernel import cache
 from kcheck.kernel.tree import load_tree
-from tests.integration.conftest import (
-    PROBE_PATH,
-    CorpusCase,
-    LoadTree,
-    corpus_cases,
-    require_shared,
-)
+from tests.conftest import require_shared
+from tests.integration.conftest import PROBE_PATH, CorpusCase, LoadTree, corpus_cases
 
 pytestmark = pytest.mark.shared
 
