@@ -50,3 +50,74 @@ def test_full_config_gets_no_probe_notice(
     assert "does not record the toolchain's answers" not in run.err
     assert "not defined in this tree" not in run.err
     assert "Linux 6.12.117, arm64" in run.out
+
+
+def test_tree_found_next_to_the_config(
+    kcheck: Invoke, kernel_trees: dict[str, Path], shared_cache: dict[str, str]
+) -> None:
+    tree = kernel_trees["6.12"]
+    config = tree / ".config"
+    config.write_text((SHARED / "corpus" / "6.12" / "x86_64_defconfig.config").read_text())
+    try:
+        run = kcheck("guest", str(config), env=shared_cache)
+    finally:
+        config.unlink()
+    assert f"tree {tree}" in run.out
+    assert "no kernel tree found" not in run.err
+
+
+def test_no_tree_says_so_once_and_checks_values(kcheck: Invoke, tmp_path: Path) -> None:
+    config = tmp_path / "x.config"
+    config.write_text((SHARED / "corpus" / "6.12" / "corenet32_smp_defconfig.config").read_text())
+    run = kcheck("guest", str(config), "--format", "json")
+    assert run.code == 1
+    assert run.err.count("no kernel tree found") == 1
+    assert '"tree": null' in run.out
+
+
+BROKEN = {
+    "Kconfig": 'mainmenu "broken"\nsource "arch/$(SRCARCH)/Kconfig"\n',
+    "Makefile": "VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\n",
+    "arch/x86/Kconfig": 'config X86_64\n\tdef_bool y\n\nconfig A\n\tbool "a"\n\tfrobnicate\n',
+}
+
+
+def test_unparsable_tree_is_exit_2_with_file_line(kcheck: Invoke, tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    for name, text in BROKEN.items():
+        (tree / name).parent.mkdir(parents=True, exist_ok=True)
+        (tree / name).write_text(text)
+    config = tmp_path / "x.config"
+    config.write_text("CONFIG_X86_64=y\nCONFIG_A=y\n")
+    run = kcheck("guest", str(config), "--tree", str(tree))
+    assert (run.code, run.out) == (2, "")
+    errors = [line for line in run.err.splitlines() if "error" in line]
+    assert len(errors) == 1
+    assert "arch/x86/Kconfig:6" in errors[0]
+    assert "frobnicate" in errors[0]
+
+
+def test_internal_error_is_exit_3(kcheck: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kcheck import app
+
+    def boom(*_args: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(app, "check", boom)
+    run = kcheck("guest", "whatever.config")
+    assert run.code == 3
+    assert run.out == ""
+    assert run.err == (
+        "kcheck: internal error: RuntimeError: simulated bug (this is a bug in kcheck; "
+        "rerun with KCHECK_DEBUG=1 for a traceback)\n"
+    )
+
+
+def test_running_kernel_config(kcheck: Invoke) -> None:
+    run = kcheck("host", "--format", "json")
+    if Path("/proc/config.gz").is_file():
+        assert "checking the running kernel's config: /proc/config.gz" in run.err
+        assert run.code in (0, 1)
+        assert '"config": "/proc/config.gz"' in run.out
+    else:
+        assert run.code in (0, 1, 2)
