@@ -83,7 +83,7 @@ def render(outcomes: list[Outcome], tree: Path, verbose: bool) -> str:
         "reference: make olddefconfig (C tool) in this run; '-' lines only in the C tool's "
         "output, '+' only in kcheck's",
         "",
-        f"{'config':24} {'input':9} {'probes':20} {'lines':>6} {'identical':>9} {'differing':>9}"
+        f"{'config':24} {'input':9} {'probes':25} {'lines':>6} {'identical':>9} {'differing':>9}"
         "  verdict",
     ]
     for outcome in outcomes:
@@ -91,7 +91,7 @@ def render(outcomes: list[Outcome], tree: Path, verbose: bool) -> str:
         probes = f"real, {case.target.cross_compile or 'gcc'}" if case.probe else "from config"
         if outcome.comparison is None:
             lines.append(
-                f"{case.name:24} {case.kind:9} {probes:20} {outcome.reference_lines:6} "
+                f"{case.name:24} {case.kind:9} {probes:25} {outcome.reference_lines:6} "
                 f"{'-':>9} {'-':>9}  ERROR"
             )
             continue
@@ -102,7 +102,7 @@ def render(outcomes: list[Outcome], tree: Path, verbose: bool) -> str:
             else f"differ (-{comparison.only_reference} +{comparison.only_other})"
         )
         lines.append(
-            f"{case.name:24} {case.kind:9} {probes:20} {outcome.reference_lines:6} "
+            f"{case.name:24} {case.kind:9} {probes:25} {outcome.reference_lines:6} "
             f"{comparison.same:9} {comparison.differing:9}  {verdict}"
         )
         if verbose:

@@ -141,7 +141,9 @@ def render(rows: list[Row], runs: int, tree: Path, load: tuple[float, float]) ->
             f"{same:>4}  {verdict}"
         )
     lines.append("")
-    lines.append("first (untimed) runs: C tool builds conf if needed; kcheck parses the tree")
+    lines.append(
+        "first (untimed) runs: make builds conf if needed; kcheck parses the tree once per arch"
+    )
     for row in rows:
         first = [f"make {row.ctool.first:.2f} s"]
         if row.guest is not None and row.resolve is not None:
