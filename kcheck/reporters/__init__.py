@@ -10,7 +10,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kcheck.model import Report
+from kcheck.reporters.github import render_github
 from kcheck.reporters.json import render_json
+from kcheck.reporters.junit import render_junit
+from kcheck.reporters.sarif import render_sarif
 from kcheck.reporters.text import render_text
 
 
@@ -27,4 +30,7 @@ Renderer = Callable[[Report, RenderOptions], str]
 FORMATS: dict[str, Renderer] = {
     "text": lambda report, opts: render_text(report, color=opts.color, width=opts.width),
     "json": lambda report, opts: render_json(report),
+    "sarif": lambda report, opts: render_sarif(report),
+    "junit": lambda report, opts: render_junit(report),
+    "github": lambda report, opts: render_github(report),
 }
