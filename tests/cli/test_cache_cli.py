@@ -14,20 +14,25 @@ from tests.conftest import SHARED
 pytestmark = pytest.mark.shared
 
 
-def test_parallel_cold_cache(kernel_trees: dict[str, Path], tmp_path: Path) -> None:
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), NO_COLOR="1")
-    config = SHARED / "corpus" / "7.2" / "x86_64_defconfig.config"
-    argv = [
+def guest_argv(tree: Path, version: str, name: str) -> list[str]:
+    """A ``kcheck guest --format json`` command line for a corpus config, as a new process."""
+    config = SHARED / "corpus" / version / name
+    return [
         sys.executable,
         "-m",
         "kcheck",
         "guest",
         str(config),
         "--tree",
-        str(kernel_trees["7.2"]),
+        str(tree),
         "--format",
         "json",
     ]
+
+
+def test_parallel_cold_cache(kernel_trees: dict[str, Path], tmp_path: Path) -> None:
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), NO_COLOR="1")
+    argv = guest_argv(kernel_trees["7.2"], "7.2", "x86_64_defconfig.config")
     procs = [
         subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         for _ in range(4)
@@ -48,18 +53,7 @@ def test_tampered_cache_is_rebuilt_with_a_notice(
     kernel_trees: dict[str, Path], tmp_path: Path
 ) -> None:
     env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"), NO_COLOR="1")
-    config = SHARED / "corpus" / "6.12" / "arm64_defconfig.config"
-    argv = [
-        sys.executable,
-        "-m",
-        "kcheck",
-        "guest",
-        str(config),
-        "--tree",
-        str(kernel_trees["6.12"]),
-        "--format",
-        "json",
-    ]
+    argv = guest_argv(kernel_trees["6.12"], "6.12", "arm64_defconfig.config")
     first = subprocess.run(argv, env=env, capture_output=True, check=False, timeout=300)
     entries = list((tmp_path / "cache").rglob("*.pickle"))
     assert len(entries) == 1

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Invoke
+from tests.cli.conftest import Invoke, Run
 from tests.conftest import SHARED
 
 pytestmark = pytest.mark.shared
+
+
+Resolve = Callable[..., Run]
 
 
 @pytest.fixture(scope="module")
@@ -17,24 +21,30 @@ def resolve_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("resolve-cache")
 
 
+@pytest.fixture
+def resolve(kcheck: Invoke, kernel_trees: dict[str, Path], resolve_cache: Path) -> Resolve:
+    """``resolve(version, corpus_name, *more_args)``: kcheck resolve on a corpus file."""
+
+    def run(version: str, name: str, *args: str) -> Run:
+        return kcheck(
+            "resolve",
+            str(corpus(version, name)),
+            "--tree",
+            str(kernel_trees[version]),
+            *args,
+            env={"XDG_CACHE_HOME": str(resolve_cache)},
+        )
+
+    return run
+
+
 def corpus(version: str, name: str) -> Path:
     return SHARED / "corpus" / version / name
 
 
-def test_perturbed_tinyconfig_to_file(
-    kcheck: Invoke, kernel_trees: dict[str, Path], resolve_cache: Path, tmp_path: Path
-) -> None:
+def test_perturbed_tinyconfig_to_file(resolve: Resolve, tmp_path: Path) -> None:
     out = tmp_path / "resolved.config"
-    src = corpus("7.2", "tinyconfig-x86_64.perturbed.config")
-    run = kcheck(
-        "resolve",
-        str(src),
-        "--tree",
-        str(kernel_trees["7.2"]),
-        "-o",
-        str(out),
-        env={"XDG_CACHE_HOME": str(resolve_cache)},
-    )
+    run = resolve("7.2", "tinyconfig-x86_64.perturbed.config", "-o", str(out))
     expected = corpus("7.2", "tinyconfig-x86_64.perturbed.expected.config").read_text()
     assert out.read_text() == expected
     assert run.out == ""
@@ -46,36 +56,16 @@ def test_perturbed_tinyconfig_to_file(
     ]
 
 
-def test_fixed_point_to_stdout_exit_0(
-    kcheck: Invoke, kernel_trees: dict[str, Path], resolve_cache: Path
-) -> None:
-    src = corpus("6.12", "x86_64_defconfig.config")
-    run = kcheck(
-        "resolve",
-        str(src),
-        "--tree",
-        str(kernel_trees["6.12"]),
-        env={"XDG_CACHE_HOME": str(resolve_cache)},
-    )
-    assert (run.code, run.out) == (0, src.read_text())
+def test_fixed_point_to_stdout_exit_0(resolve: Resolve) -> None:
+    run = resolve("6.12", "x86_64_defconfig.config")
+    assert (run.code, run.out) == (0, corpus("6.12", "x86_64_defconfig.config").read_text())
     assert "will not survive" not in run.err
 
 
-def test_refuses_device_target(
-    kcheck: Invoke, kernel_trees: dict[str, Path], resolve_cache: Path, tmp_path: Path
-) -> None:
+def test_refuses_device_target(resolve: Resolve, tmp_path: Path) -> None:
     link = tmp_path / "out.config"
     link.symlink_to("/dev/null")
-    src = corpus("6.12", "x86_64_defconfig.config")
-    run = kcheck(
-        "resolve",
-        str(src),
-        "--tree",
-        str(kernel_trees["6.12"]),
-        "-o",
-        str(link),
-        env={"XDG_CACHE_HOME": str(resolve_cache)},
-    )
+    run = resolve("6.12", "x86_64_defconfig.config", "-o", str(link))
     assert run.code == 2
     assert run.err.endswith(f"kcheck: error: {link}: not a regular file; refusing to write to it\n")
     assert Path("/dev/null").is_char_device()
