@@ -73,7 +73,9 @@ def summarize(results: Iterable[Result]) -> Summary:
     failed_required = 0
     for result in results:
         counts[result.status.value] += 1
-        if result.level is Level.REQUIRED and result.status is Status.FAIL:
+        # FAIL is given to required requirements only, unless a policy such as --strict
+        # promoted a recommended one; either way it fails the run.
+        if result.status is Status.FAIL:
             failed_required += 1
     return Summary(
         counts=counts, failed_required=failed_required, exit_code=int(failed_required > 0)

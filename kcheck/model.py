@@ -45,6 +45,7 @@ class Status(enum.StrEnum):
     INFO = "info"
     NOT_APPLICABLE = "not_applicable"
     UNKNOWN = "unknown"
+    WAIVED = "waived"  # would fail or warn, but a waiver with a reason allows it
 
 
 class SymbolType(enum.StrEnum):

@@ -23,6 +23,7 @@ _STATUS_STYLE = {
     Status.INFO: "cyan",
     Status.NOT_APPLICABLE: "dim",
     Status.UNKNOWN: "magenta",
+    Status.WAIVED: "blue",
 }
 
 _STATUS_WORD = {
@@ -32,6 +33,7 @@ _STATUS_WORD = {
     Status.INFO: "info",
     Status.NOT_APPLICABLE: "n/a",
     Status.UNKNOWN: "unknown",
+    Status.WAIVED: "waived",
 }
 
 
@@ -91,6 +93,7 @@ def summary_line(report: Report) -> str:
             (Status.INFO, "optional missing"),
             (Status.NOT_APPLICABLE, "not applicable"),
             (Status.UNKNOWN, "unknown"),
+            (Status.WAIVED, "waived"),
         )
         if counts.get(str(s), 0)
     ]
