@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import json
 import os
 import pickle
 import sys
@@ -216,10 +217,63 @@ def write_entry(cache_dir: Path, entry: Entry) -> Path | None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+        if entry.meta:
+            _write_meta(path.with_suffix(".json"), entry.meta)
     except (OSError, pickle.PicklingError, RecursionError, RuntimeError, MemoryError):
         # A cache that cannot be written only costs speed.
         return None
     return path
+
+
+def _write_meta(path: Path, meta: dict[str, str]) -> None:
+    """A small readable note beside an entry (tree, arch, ...), for ``kcheck cache info``."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(meta, f, sort_keys=True)
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class EntryInfo:
+    """What ``kcheck cache info`` shows of one entry, read without unpickling it."""
+
+    path: Path
+    size: int
+    mtime: float
+    meta: dict[str, str]
+
+
+def list_entries(cache_dir: Path) -> list[EntryInfo]:
+    """The cache's entries, newest first."""
+    infos: list[EntryInfo] = []
+    for path in sorted((cache_dir / "trees").glob("*.pickle")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        meta: dict[str, str] = {}
+        with contextlib.suppress(OSError, ValueError):
+            loaded = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                meta = {str(k): str(v) for k, v in loaded.items()}
+        infos.append(EntryInfo(path, st.st_size, st.st_mtime, meta))
+    return sorted(infos, key=lambda info: info.mtime, reverse=True)
+
+
+def clear(cache_dir: Path) -> int:
+    """Remove every cache file kcheck wrote (entries, notes, stale temporaries); count them."""
+    removed = 0
+    trees = cache_dir / "trees"
+    if not trees.is_dir():
+        return 0
+    for path in trees.iterdir():
+        if path.is_file() and (path.suffix in (".pickle", ".json") or path.name.startswith(".")):
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+                removed += 1
+    with contextlib.suppress(OSError):
+        trees.rmdir()
+    return removed
 
 
 def make_key(*parts: str) -> str:

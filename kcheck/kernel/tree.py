@@ -430,6 +430,12 @@ def load_tree(
         files = ["Makefile", *kconf.kconfig_filenames]
         stamps = cache.stamp_files(srctree, [f for f in files if not os.path.isabs(f)])
         used_env = {name: env.get(name, "") for name in sorted(kconf.env_vars)}
-        entry = cache.Entry(key=key, files=stamps, env=used_env, payload=kconf)
+        meta = {
+            "tree": str(srctree.resolve()),
+            "arch": arch,
+            "version": ".".join(map(str, version)),
+            "probes": f"real ({cross_compile or 'host'} compiler)" if probe else "from the config",
+        }
+        entry = cache.Entry(key=key, files=stamps, env=used_env, payload=kconf, meta=meta)
         cache.write_entry(cache_dir, entry)
     return tree
