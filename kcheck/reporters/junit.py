@@ -5,8 +5,8 @@ requirement that is not met is a ``<failure>`` carrying the requirement's reason
 config misses it (for a group, one line per unmet member). JUnit has no warnings: a
 recommended or optional requirement that is not met passes, with the same words in
 ``<system-out>``, because it does not fail the run (exit code 0). Requirements that do not
-apply, or cannot be judged without a kernel tree, are ``<skipped>`` with the reason, so the
-failure count always equals the number of required requirements that failed.
+apply, cannot be judged without a kernel tree, or are waived are ``<skipped>`` with the
+reason, so the failure count always equals the report's count of failures.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from kcheck.reporters.findings import describe, leaves
 # XML 1.0 cannot carry these code points at all, not even escaped; a .config string value
 # may hold any of them but NUL. They are shown the way Python writes them instead.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+_SKIPPED = (Status.NOT_APPLICABLE, Status.UNKNOWN, Status.WAIVED)
 
 
 def _xml_text(text: str) -> str:
@@ -52,7 +55,7 @@ def _testcase(suite: ET.Element, report: Report, result: Result) -> None:
             {"message": _xml_text(describe(result)), "type": str(result.level)},
         )
         failure.text = _xml_text(_details(result))
-    elif result.status in (Status.NOT_APPLICABLE, Status.UNKNOWN):
+    elif result.status in _SKIPPED:
         ET.SubElement(
             case, "skipped", {"message": _xml_text(f"{result.status}: {describe(result)}")}
         )
@@ -67,9 +70,7 @@ def report_to_junit(report: Report) -> ET.Element:
         "tests": str(len(report.results)),
         "failures": str(sum(r.status is Status.FAIL for r in report.results)),
         "errors": "0",
-        "skipped": str(
-            sum(r.status in (Status.NOT_APPLICABLE, Status.UNKNOWN) for r in report.results)
-        ),
+        "skipped": str(sum(r.status in _SKIPPED for r in report.results)),
         "time": "0",
     }
     root = ET.Element("testsuites", {"name": "kcheck", **counts})

@@ -7,7 +7,9 @@ result located at the .config line that assigns its symbol, or at the config fil
 config does not mention it. Met and not-applicable requirements are not results: in code
 scanning, a result that disappears is an alert that was fixed. SARIF's own ``kind`` carries
 the verdict: ``fail`` for an unmet requirement, ``review`` for one that needs a kernel tree
-to judge (SARIF 2.1.0 §3.27.9; a result whose kind is not ``fail`` has level ``none``).
+to judge (SARIF 2.1.0 §3.27.9; a result whose kind is not ``fail`` has level ``none``). A
+waived requirement is a result with an accepted external suppression whose justification
+is the waiver's reason (§3.35), so dashboards show it as suppressed rather than open.
 """
 
 from __future__ import annotations
@@ -57,14 +59,23 @@ def _rule(result: Result) -> dict[str, Any]:
 
 
 def _result(report: Report, result: Result, index: int) -> dict[str, Any]:
-    finding = result.status is not Status.UNKNOWN
+    if result.status is Status.UNKNOWN:
+        kind, level = "review", "none"
+    elif result.status is Status.WAIVED:
+        kind, level = "fail", _RULE_LEVEL[result.level]
+    else:
+        kind, level = "fail", _RESULT_LEVEL[result.status]
     out: dict[str, Any] = {
         "ruleId": result.id,
         "ruleIndex": index,
-        "kind": "fail" if finding else "review",
-        "level": _RESULT_LEVEL[result.status] if finding else "none",
+        "kind": kind,
+        "level": level,
         "message": {"text": message(result)},
     }
+    if result.status is Status.WAIVED:
+        out["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": result.why or "waived"}
+        ]
     if config_is_file(report):
         physical: dict[str, Any] = {
             "artifactLocation": {"uri": artifact_uri(report.config), "index": 0}
@@ -88,7 +99,7 @@ def report_to_sarif(report: Report) -> dict[str, Any]:
     results = [
         _result(report, result, index)
         for index, result in enumerate(report.results)
-        if result.status in FINDINGS
+        if result.status in FINDINGS or result.status is Status.WAIVED
     ]
     run: dict[str, Any] = {
         "tool": {

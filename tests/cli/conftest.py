@@ -1,4 +1,8 @@
-"""Run the kcheck CLI in-process and capture (exit code, stdout, stderr) exactly."""
+"""Run the kcheck CLI in-process and capture (exit code, stdout, stderr) exactly.
+
+Every report a CLI test gets back is validated on the way (``tests/report_formats.py``):
+JSON against the published schema, SARIF against the SARIF 2.1.0 schema, and so on.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from kcheck.cli import main
+from tests.report_formats import check_rendered
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,21 @@ def kcheck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
     ) -> Run:
         runner = CliRunner()
         result = runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+        fmt = report_format(args)
+        if fmt is not None and result.exit_code in (0, 1) and result.stdout:
+            check_rendered(fmt, result.stdout)
         return Run(result.exit_code, result.stdout, result.stderr)
 
     return invoke
+
+
+def report_format(args: tuple[str, ...]) -> str | None:
+    """The --format a report command was given (text when none), None for other commands."""
+    if not args or args[0] not in ("guest", "host", "check"):
+        return None
+    for i, arg in enumerate(args):
+        if arg == "--format" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--format="):
+            return arg.removeprefix("--format=")
+    return "text"
