@@ -1,4 +1,4 @@
-"""kcheck's use cases as plain functions over typed options: check and resolve.
+"""kcheck's use cases as plain functions over typed options: check, explain and resolve.
 
 This is the layer between the command line and the kernel/profile/engine modules. It finds
 the inputs (config, tree, architecture, profile), runs the evaluation and hands back data.
@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kcheck import explain as chains
 from kcheck.engine import evaluate, summarize
 from kcheck.errors import InputError, UsageError
 from kcheck.kernel.dotconfig import (
@@ -26,10 +27,12 @@ from kcheck.kernel.dotconfig import (
 )
 from kcheck.kernel.tree import DroppedValue, LoadedTree, is_kernel_tree, kernel_version, load_tree
 from kcheck.kernel.view import FileView, TreeView
-from kcheck.model import ConfigView, Profile, Report, Tristate
-from kcheck.profiles import load_profile
+from kcheck.model import ConfigView, Explanation, Profile, Report, Tristate
+from kcheck.profiles import builtin_profiles, load_profile
 
 Notify = Callable[[str], None]
+#: How deep ``explain`` follows a chain unless told otherwise.
+DEFAULT_DEPTH = chains.DEFAULT_DEPTH
 
 
 @dataclass(frozen=True)
@@ -195,17 +198,25 @@ def _warn_unknown_symbols(config: DotConfig, names: list[str], notify: Notify) -
     )
 
 
-def check(profile_name: str, inputs: Inputs, notify: Notify) -> Report:
-    """Check a config against a profile: the verdict for every requirement."""
+def check(profile_name: str, inputs: Inputs, notify: Notify, explain: bool = False) -> Report:
+    """Check a config against a profile: the verdict for every requirement.
+
+    With ``explain``, every failing or warning result carries its dependency chain (this
+    needs a tree; without one the results say why in one line, as always).
+    """
     profile = load_profile(profile_name)
     loaded = load_inputs(inputs, notify)
-    return check_loaded(profile, loaded)
+    if explain and loaded.tree is None:
+        notify("--explain needs a kernel tree: the report has no dependency chains")
+    return check_loaded(profile, loaded, explain=explain)
 
 
-def check_loaded(profile: Profile, loaded: Loaded) -> Report:
-    """Check an already loaded config against a profile."""
+def check_loaded(profile: Profile, loaded: Loaded, explain: bool = False) -> Report:
+    """Check an already loaded config against a profile (with chains when ``explain``)."""
     names = arch_names(loaded.arch, loaded.config) if loaded.arch else frozenset[str]()
     results = evaluate(profile, loaded.view, names)
+    if explain and loaded.tree is not None:
+        results = chains.with_chains(results, loaded.tree, chains.preferences([profile]))
     summary = summarize(results)
     tree = loaded.tree
     version: str | None = None
@@ -222,6 +233,45 @@ def check_loaded(profile: Profile, loaded: Loaded) -> Report:
         kernel_version=version,
         results=results,
         summary=summary,
+    )
+
+
+def explain(
+    target: str,
+    inputs: Inputs,
+    notify: Notify,
+    profile_name: str | None = None,
+    max_depth: int = DEFAULT_DEPTH,
+) -> Explanation:
+    """Why ``target`` (``NAME`` or ``NAME=y|m|n``) does not have the value wanted, as a chain.
+
+    Selectors are ranked by what ``profile_name`` asks for; without one, by what the built-in
+    profiles ask for (so the virtio transports come before VIRTIO_CONSOLE).
+    """
+    name, needs = chains.parse_target(target)
+    if max_depth < 1:
+        raise UsageError(f"--depth must be at least 1, not {max_depth}")
+    profiles = (
+        [load_profile(profile_name)]
+        if profile_name is not None
+        else [load_profile(each) for each in builtin_profiles()]
+    )
+    loaded = load_inputs(inputs, notify)
+    tree = loaded.tree
+    if tree is None:
+        raise UsageError("explain needs a kernel tree: pass --tree DIR or set KCHECK_TREE")
+    chain = chains.chain_for(tree, name, needs, chains.preferences(profiles), max_depth)
+    if chain is None:
+        raise InputError(
+            f"CONFIG_{name} is not defined in this tree (for {loaded.arch})", path=tree.srctree
+        )
+    return Explanation(
+        config=loaded.config.name,
+        tree=str(tree.srctree),
+        arch=loaded.arch,
+        kernel_version=".".join(map(str, tree.version)),
+        chain=chain,
+        ranking=chains.RANKING,
     )
 
 

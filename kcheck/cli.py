@@ -24,6 +24,7 @@ from kcheck.model import Report
 from kcheck.output import check_writable_target, write_atomic
 from kcheck.profiles import builtin_profiles, load_profile
 from kcheck.reporters import FORMATS, RenderOptions
+from kcheck.reporters.chain import render_explanation_json, render_explanation_text
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -135,6 +136,15 @@ def format_option(f: F) -> F:
     )(f)
 
 
+def explain_option(f: F) -> F:
+    return click.option(
+        "--explain",
+        is_flag=True,
+        help="Under every failing or warning requirement, show the whole dependency chain down "
+        "to the options you can set (see `kcheck explain --help`). Needs a kernel tree.",
+    )(f)
+
+
 def _inputs(
     config: str | None,
     tree: Path | None,
@@ -173,6 +183,7 @@ def main() -> None:
       kcheck host --net nat /boot/config-6.12.0
       zcat config.gz | kcheck guest - --tree ~/linux --format json
       kcheck resolve .config -o resolved.config
+      kcheck explain VIRTIO_NET .config --tree ~/linux   why is it off?
       kcheck profiles guest
 
     Exit codes: 0 all required options met, 1 a required option is missing,
@@ -192,6 +203,7 @@ def main() -> None:
 )
 @tree_options
 @format_option
+@explain_option
 def guest(
     config: str,
     root: str,
@@ -201,6 +213,7 @@ def guest(
     cross_compile: str | None,
     no_cache: bool,
     fmt: str,
+    explain: bool,
 ) -> None:
     """Check a guest kernel config for the virtio drivers QEMU guests need.
 
@@ -211,10 +224,11 @@ def guest(
       kcheck guest .config
       kcheck guest --root virtio-blk .config
       kcheck guest --tree ~/src/linux --arch arm64 my.config --format json
+      kcheck guest .config --tree ~/src/linux --explain   the chain behind every failure
     """
     profile = "guest-virtio-root" if root == "virtio-blk" else "guest"
     inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
-    _run(lambda: _emit_report(app.check(profile, inputs, _notify), fmt))
+    _run(lambda: _emit_report(app.check(profile, inputs, _notify, explain), fmt))
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
@@ -229,6 +243,7 @@ def guest(
 )
 @tree_options
 @format_option
+@explain_option
 def host(
     config: str | None,
     net: str,
@@ -238,6 +253,7 @@ def host(
     cross_compile: str | None,
     no_cache: bool,
     fmt: str,
+    explain: bool,
 ) -> None:
     """Check a host kernel config for KVM and the guest network back end.
 
@@ -249,9 +265,10 @@ def host(
       kcheck host
       kcheck host --net nat /boot/config-$(uname -r)
       kcheck host --tree ~/src/linux .config --format json
+      kcheck host --net tap .config --explain
     """
     inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
-    _run(lambda: _emit_report(app.check(f"host-{net}", inputs, _notify), fmt))
+    _run(lambda: _emit_report(app.check(f"host-{net}", inputs, _notify, explain), fmt))
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
@@ -265,6 +282,7 @@ def host(
 @click.argument("config", required=True)
 @tree_options
 @format_option
+@explain_option
 def check(
     profile: str,
     config: str,
@@ -274,6 +292,7 @@ def check(
     cross_compile: str | None,
     no_cache: bool,
     fmt: str,
+    explain: bool,
 ) -> None:
     """Check a config against any profile, built-in or your own TOML file.
 
@@ -281,9 +300,100 @@ def check(
     Examples:
       kcheck check --profile my-board.toml .config
       kcheck check --profile host-nat /boot/config-6.12.0
+      kcheck check --profile my-board.toml .config --explain --format json
     """
     inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
-    _run(lambda: _emit_report(app.check(profile, inputs, _notify), fmt))
+    _run(lambda: _emit_report(app.check(profile, inputs, _notify, explain), fmt))
+
+
+@main.command("explain", context_settings=CONTEXT_SETTINGS)
+@click.argument("symbol", metavar="SYMBOL[=VALUE]")
+@click.argument("config", required=False)
+@click.option(
+    "--profile",
+    "profile",
+    metavar="NAME|FILE",
+    help="Rank the symbols that select a promptless one by what this profile asks for. "
+    "Default: the built-in profiles.",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1, max=50),
+    default=app.DEFAULT_DEPTH,
+    show_default=True,
+    help="Stop following the chain this deep (a note says where it stopped).",
+)
+@tree_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+def explain_command(
+    symbol: str,
+    config: str | None,
+    profile: str | None,
+    depth: int,
+    tree: Path | None,
+    arch: str | None,
+    probe: bool,
+    cross_compile: str | None,
+    no_cache: bool,
+    fmt: str,
+) -> None:
+    """Why SYMBOL does not have the value wanted: the whole chain down to what you can set.
+
+    SYMBOL is a name (CONFIG_ prefix optional) wanted on (y or m); SYMBOL=y, =m, =n or
+    =y|m asks for that value. CONFIG is a .config path, a .config.gz or - for stdin; with
+    none, the running kernel's config. A kernel tree is needed (--tree or KCHECK_TREE).
+
+    \b
+    The chain follows, recursively:
+      depends on     each unmet term of `depends on`, enclosing `if` blocks and menus
+      prompt if      the prompt's own condition; visible if: a menu hides the prompt
+      one of         `||` alternatives, cheapest first
+      select X       for a symbol without a prompt (VIRTIO), the symbols that select it
+      capped at m    `X || !X` or a dependency at m keeps a tristate at m (TUN=m caps VHOST_NET)
+      conflicts      `depends on !X`; wanting X off follows who selects X
+      choice         the member selected now, and what selecting another turns off
+
+    Each node shows its value, what it needs, its prompt, its `config` line (file:line) and
+    its menuconfig path; "-> set CONFIG_X=y" marks where to act. A chain never loops, stops
+    at --depth with a note, and shows a repeated sub-chain once ("explained above").
+
+    \b
+    Selectors are ranked: the profile's required symbols, then recommended, then optional,
+    then the rest; then those in the selected symbol's own Kconfig file (its subsystem's
+    providers, e.g. the virtio transports for VIRTIO); then fewest unmet dependencies. Only
+    the best group is proposed; the rest are listed as "not proposed" -- VIRTIO through
+    VIRTIO_CONSOLE would leave a guest without a virtio transport.
+
+    Exit codes: 0 the symbol has the value wanted, 1 it does not, 2 bad usage or input
+    (no tree, unknown symbol), 3 internal error.
+
+    \b
+    Examples:
+      kcheck explain VIRTIO_NET .config --tree ~/src/linux
+      kcheck explain VHOST_NET=y /boot/config-$(uname -r) --tree ~/src/linux
+      kcheck explain CONFIG_KVM_E500V2 .config --tree . --format json
+      kcheck explain DEBUG_INFO=n .config --tree . --profile my-board.toml
+    """
+
+    def body() -> int:
+        inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
+        explanation = app.explain(symbol, inputs, _notify, profile, depth)
+        if fmt == "json":
+            sys.stdout.write(render_explanation_json(explanation))
+        else:
+            color = _color_wanted(sys.stdout)
+            sys.stdout.write(render_explanation_text(explanation, color=color, width=_width()))
+        sys.stdout.flush()
+        return EXIT_OK if explanation.chain.met else EXIT_FAIL
+
+    _run(body)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)

@@ -8,6 +8,7 @@ strings: the reporters decide how a user sees them. Symbols are stored without t
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -158,6 +159,7 @@ class Result:
     requested: str | None = None
     why: str | None = None
     children: tuple[Result, ...] = ()
+    chain: ChainNode | None = None
 
 
 @dataclass(frozen=True)
@@ -219,3 +221,80 @@ class ConfigView(Protocol):
     def why_not(self, name: str, wanted: Tristate) -> str | None:
         """Plain words for the first thing keeping ``name`` below ``wanted``, or None."""
         ...
+
+
+class LinkKind(enum.StrEnum):
+    """How a node of an explanation chain is linked to its parent.
+
+    ``target`` is the root (the symbol being explained). ``depends``: the parent depends on
+    it (``depends on``, an enclosing ``if``/``menu``, or the prompt's own ``if``); ``select``:
+    it selects (or implies) the parent, or is the ``default`` that would turn it on; ``choice``:
+    the parent's choice; ``cap``: it limits a tristate parent to m (``X || !X``, a dependency
+    at m); ``conflict``: the parent depends on it being off (``depends on !X``);
+    ``visible_if``: a menu's ``visible if`` hides the parent's prompt.
+    """
+
+    TARGET = "target"
+    DEPENDS = "depends"
+    SELECT = "select"
+    CHOICE = "choice"
+    CAP = "cap"
+    CONFLICT = "conflict"
+    VISIBLE_IF = "visible_if"
+
+
+@dataclass(frozen=True)
+class ChainNode:
+    """One step of why a symbol does not have the value a requirement needs.
+
+    ``symbol`` is None for a group: alternatives (``any_of``: one of the children is enough,
+    e.g. an ``||`` or the symbols that select a promptless one) or a parenthesised ``&&``.
+    ``value`` is the current value after olddefconfig, ``needs`` the values that would do
+    (``"y|m"``, ``"y"``, ``"n"``, ``"y|n"`` for a cap). ``met`` says the node already has
+    what it needs. ``file``/``line`` point at the ``config``/``menuconfig``/``choice`` line
+    in the tree; ``menu_path`` is where menuconfig shows it. ``expr`` is the Kconfig
+    expression of the link with current values, ``via`` where the link is written
+    (``depends on``, ``if NETDEVICES``, ``menu "Virtio drivers"``, ``prompt if``,
+    ``visible if``, ``select``, ``imply``, ``default``). ``note`` says in plain words what
+    holds this node back. ``settable``: the user can set this symbol now (its prompt is
+    visible), so this is where to act. ``repeated``: explained earlier in the chain;
+    ``truncated``: the depth limit stopped here; ``not_proposed``: other selectors left out
+    on purpose (see ``kcheck.kernel.chain`` for the ranking).
+    """
+
+    kind: LinkKind
+    symbol: str | None
+    value: str | None
+    needs: str
+    met: bool
+    prompt: str | None = None
+    file: str | None = None
+    line: int | None = None
+    menu_path: tuple[str, ...] = ()
+    expr: str | None = None
+    via: str | None = None
+    note: str | None = None
+    settable: bool = False
+    any_of: bool = False
+    repeated: bool = False
+    truncated: bool = False
+    not_proposed: tuple[str, ...] = ()
+    children: tuple[ChainNode, ...] = ()
+
+    def walk(self) -> Iterator[ChainNode]:
+        """This node and every node below it, depth first."""
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The answer of ``kcheck explain``: one symbol's chain, and what it was checked on."""
+
+    config: str
+    tree: str
+    arch: str | None
+    kernel_version: str
+    chain: ChainNode
+    ranking: str

@@ -7,6 +7,7 @@ from typing import Any
 
 from kcheck import __version__
 from kcheck.model import NodeKind, Report, Result
+from kcheck.reporters.chain import chain_to_dict
 
 SCHEMA_VERSION = 1
 
@@ -27,6 +28,8 @@ def result_to_dict(result: Result) -> dict[str, Any]:
     }
     if result.kind is not NodeKind.SYMBOL:
         out[str(result.kind)] = [result_to_dict(child) for child in result.children]
+    if result.chain is not None:  # only with --explain
+        out["chain"] = chain_to_dict(result.chain)
     return out
 
 

@@ -11,10 +11,12 @@ from collections.abc import Iterator
 
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from kcheck.model import NodeKind, Report, Result, Status
+from kcheck.reporters.chain import chain_tree
 
 _STATUS_STYLE = {
     Status.PASS: "green",
@@ -153,6 +155,8 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
             why = row.why or "no reason known"
             mark = Text(f"  {_STATUS_WORD[row.status]} ", style=_STATUS_STYLE[row.status])
             console.print(Text.assemble(mark, Text(f"{row.symbol}: {why}")), soft_wrap=True)
+            if row.chain is not None:
+                console.print(Padding(chain_tree(row.chain, color), (0, 0, 0, 4)))
     for notice in report.notices:
         console.print(Text(f"note: {notice}"))
     verdict = summary_line(report)
