@@ -229,6 +229,9 @@ class _Builder:
         extra: tuple[Any, ...] = (),
     ) -> ChainNode:
         """``sym`` needing one of ``allowed``, and below it what holds it back."""
+        if sym.type is not TRISTATE and M in allowed:
+            # A bool is never m: "at least m" means y, "at most m" means n.
+            allowed = frozenset(allowed - {M}) or frozenset({Y})
         cur = int(sym.tri_value)
         base = ChainNode(
             kind=kind,
@@ -646,8 +649,8 @@ class _Builder:
                         LinkKind.SELECT,
                         depth + 1,
                         path,
-                        "select",
-                        expr_text(term),
+                        f"select {sym.name}",
+                        None,
                     )
                 )
             return tuple(children), "held on by select: turn off what selects it", False
