@@ -216,7 +216,8 @@ def check_loaded(profile: Profile, loaded: Loaded, explain: bool = False) -> Rep
     names = arch_names(loaded.arch, loaded.config) if loaded.arch else frozenset[str]()
     results = evaluate(profile, loaded.view, names)
     if explain and loaded.tree is not None:
-        results = chains.with_chains(results, loaded.tree, chains.preferences([profile]))
+        prefer = chains.preferences_from_results(results)
+        results = chains.with_chains(results, loaded.tree, prefer)
     summary = summarize(results)
     tree = loaded.tree
     version: str | None = None
@@ -260,7 +261,10 @@ def explain(
     tree = loaded.tree
     if tree is None:
         raise UsageError("explain needs a kernel tree: pass --tree DIR or set KCHECK_TREE")
-    chain = chains.chain_for(tree, name, needs, chains.preferences(profiles), max_depth)
+    names = arch_names(loaded.arch, loaded.config) if loaded.arch else frozenset[str]()
+    results = [r for profile in profiles for r in evaluate(profile, loaded.view, names)]
+    prefer = chains.preferences_from_results(results)
+    chain = chains.chain_for(tree, name, needs, prefer, max_depth)
     if chain is None:
         raise InputError(
             f"CONFIG_{name} is not defined in this tree (for {loaded.arch})", path=tree.srctree

@@ -365,7 +365,8 @@ def explain_command(
     at --depth with a note, and shows a repeated sub-chain once ("explained above").
 
     \b
-    Selectors are ranked: the profile's required symbols, then recommended, then optional,
+    Selectors are ranked: the symbols the profile requires (of its requirements that apply to
+    this config's arch), then recommended, then optional,
     then the rest; then those in the selected symbol's own Kconfig file (its subsystem's
     providers, e.g. the virtio transports for VIRTIO); then fewest unmet dependencies. Only
     the best group is proposed; the rest are listed as "not proposed" -- VIRTIO through

@@ -26,6 +26,7 @@ __all__ = [
     "needed",
     "parse_target",
     "preferences",
+    "preferences_from_results",
     "with_chains",
 ]
 
@@ -45,7 +46,11 @@ def parse_target(text: str) -> tuple[str, str]:
 
 
 def preferences(profiles: Iterable[Profile]) -> dict[str, int]:
-    """Symbols the profiles want on, ranked 0 (required), 1 (recommended), 2 (optional)."""
+    """Symbols the profiles want on, ranked 0 (required), 1 (recommended), 2 (optional).
+
+    This ignores ``arch`` and ``when``; :func:`preferences_from_results` uses only the
+    requirements that apply to the config checked.
+    """
     ranks: dict[str, int] = {}
     for profile in profiles:
         for req in iter_requirements(profile.requirements):
@@ -53,6 +58,24 @@ def preferences(profiles: Iterable[Profile]) -> dict[str, int]:
                 continue
             for name in (req.symbol, *req.aliases):
                 ranks[name] = min(ranks.get(name, 3), _LEVEL_RANK[req.level])
+    return ranks
+
+
+def preferences_from_results(results: Iterable[Result]) -> dict[str, int]:
+    """Like :func:`preferences`, from evaluated results: a requirement that does not apply
+    here (VIRTIO_MMIO is for arm64 in the guest profile) is not preferred on powerpc."""
+    ranks: dict[str, int] = {}
+
+    def visit(result: Result) -> None:
+        if result.status is Status.NOT_APPLICABLE:
+            return
+        if result.kind is NodeKind.SYMBOL and result.symbol and result.expected != "n":
+            ranks[result.symbol] = min(ranks.get(result.symbol, 3), _LEVEL_RANK[result.level])
+        for child in result.children:
+            visit(child)
+
+    for result in results:
+        visit(result)
     return ranks
 
 

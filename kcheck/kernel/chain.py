@@ -44,8 +44,9 @@ DEFAULT_DEPTH = 8
 MAX_ALTERNATIVES = 4
 
 RANKING = (
-    "The symbols that select a promptless symbol are ranked: those the profile requires, then "
-    "those it recommends, then its optional ones, then the rest; within each, those defined in "
+    "The symbols that select a promptless symbol are ranked: those the profile requires (of "
+    "its requirements that apply to this config), then those it recommends, then its optional "
+    "ones, then the rest; within each, those defined in "
     "the same Kconfig file as the selected symbol (its subsystem's own providers, such as the "
     "virtio transports for VIRTIO) first; then the fewest unmet dependencies; then Kconfig "
     "order. Only the best-ranked group is proposed (at most 4); the others are listed as not "

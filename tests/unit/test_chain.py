@@ -11,9 +11,9 @@ import re
 import pytest
 
 from kcheck.errors import UsageError
-from kcheck.explain import chain_for, parse_target, preferences
+from kcheck.explain import chain_for, parse_target, preferences, preferences_from_results
 from kcheck.kernel.tree import LoadedTree
-from kcheck.model import ChainNode, LinkKind
+from kcheck.model import ChainNode, Level, LinkKind, NodeKind, Result, Status
 from kcheck.profiles import load_profile
 from tests.unit.conftest import ParseCase
 
@@ -246,3 +246,36 @@ def test_preferences_rank_by_level() -> None:
     assert ranks["VIRTIO_CONSOLE"] == 1
     assert ranks["DRM_VIRTIO_GPU"] == 2
     assert "VIRTIO" not in ranks
+
+
+def test_preferences_skip_requirements_that_do_not_apply() -> None:
+    def result(symbol: str, level: Level, status: Status, expected: str = "y|m") -> Result:
+        return Result(
+            id=symbol.lower(),
+            kind=NodeKind.SYMBOL,
+            level=level,
+            status=status,
+            reason="",
+            symbol=symbol,
+            expected=expected,
+        )
+
+    group = Result(
+        id="transport",
+        kind=NodeKind.ANY_OF,
+        level=Level.REQUIRED,
+        status=Status.FAIL,
+        reason="",
+        children=(
+            result("VIRTIO_PCI", Level.REQUIRED, Status.FAIL),
+            result("VIRTIO_MMIO", Level.REQUIRED, Status.NOT_APPLICABLE),
+        ),
+    )
+    ranks = preferences_from_results(
+        [
+            group,
+            result("VIRTIO_CONSOLE", Level.RECOMMENDED, Status.WARN),
+            result("DEBUG", Level.REQUIRED, Status.PASS, expected="n"),
+        ]
+    )
+    assert ranks == {"VIRTIO_PCI": 0, "VIRTIO_CONSOLE": 1}
