@@ -20,6 +20,7 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import kconfiglib
@@ -110,21 +111,61 @@ class Rules:
         )
 
 
-def tree_error(exc: BaseException) -> TreeError:
-    """A kconfiglib/OS error as a TreeError, keeping ``file:line`` when the message has it."""
+def tree_error(exc: BaseException, srctree: Path | None = None) -> TreeError:
+    """A kconfiglib/OS error as a one-line TreeError, keeping ``file:line`` when known.
+
+    kconfiglib's messages for a recursive ``source`` and for bad UTF-8 span several lines
+    (an include path; a bytes dump with no line number). Every kcheck error is one line, so
+    the include path is folded into it, and bad UTF-8 is located by decoding the file again
+    from ``srctree``.
+    """
     if isinstance(exc, TreeError):
         return exc
     text = str(exc).strip()
+    malformed = _MALFORMED.match(text)
+    if malformed is not None:
+        return _malformed_error(malformed.group("path"), srctree, text)
     match = _LOCATION.match(text)
     if match:
         msg = match.group("msg")
         if msg.startswith("error: "):
             msg = msg[len("error: ") :]
-        return TreeError(msg, path=match.group("path"), line=int(match.group("line")))
+        return TreeError(_one_line(msg), path=match.group("path"), line=int(match.group("line")))
     filename = getattr(exc, "filename", None)
     if filename:
-        return TreeError(getattr(exc, "strerror", None) or text, path=str(filename))
-    return TreeError(text or exc.__class__.__name__)
+        return TreeError(getattr(exc, "strerror", None) or _one_line(text), path=str(filename))
+    return TreeError(_one_line(text) or exc.__class__.__name__)
+
+
+_MALFORMED = re.compile(r"Malformed \S+ in '(?P<path>[^'\n]+)'")
+# kconfiglib's advice is for people who run it by hand; kcheck sets the environment itself.
+_ENV_ADVICE = re.compile(r"\s*Check that environment variables are set correctly[^\n]*")
+_INCLUDE_PATH = re.compile(r"\s*Include path:\s*\n(?P<path>(?:.*\n?)*)$")
+
+
+def _one_line(message: str) -> str:
+    """kconfiglib's message on one line: advice dropped, an include path folded in."""
+    message = _ENV_ADVICE.sub("", message)
+    include = _INCLUDE_PATH.search(message)
+    if include is not None:
+        steps = [step.strip() for step in include.group("path").splitlines() if step.strip()]
+        head = message[: include.start()].rstrip().removesuffix(".").removesuffix(" detected")
+        message = f"{head} (include path: {' -> '.join(steps)})"
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return "; ".join(lines).removesuffix(".")
+
+
+def _malformed_error(relpath: str, srctree: Path | None, text: str) -> TreeError:
+    path = Path(relpath)
+    full = path if path.is_absolute() or srctree is None else srctree / path
+    try:
+        full.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = e.object.count(b"\n", 0, e.start) + 1
+        return TreeError(f"invalid UTF-8 at byte {e.start}", path=relpath, line=line)
+    except OSError:
+        pass
+    return TreeError(f"invalid UTF-8 ({_one_line(text)})", path=relpath)
 
 
 def _trans_compare_eq_n(kconf: Any, expr: Any, want_equal: bool) -> Any:
@@ -200,7 +241,8 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
         try:
             super().__init__(filename, warn=True, warn_to_stderr=False)
         except (_K.KconfigError, OSError) as exc:
-            raise tree_error(exc) from None
+            srctree = getattr(self, "srctree", "")  # kconfiglib's $srctree, set first thing
+            raise tree_error(exc, Path(srctree) if srctree else None) from None
         self._kc_finish()
         self._readline = None  # a closed file's method: unpicklable and useless after parsing
         self.kc_shell = None

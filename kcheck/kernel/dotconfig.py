@@ -15,6 +15,7 @@ import re
 import stat
 import sys
 import zlib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,10 +24,17 @@ from kcheck.errors import InputError
 # A Debian .config is about 300 KB; anything past this is not a kernel config, and reading
 # it whole would only waste memory before failing anyway.
 MAX_CONFIG_BYTES = 16 * 1024 * 1024
+# The longest line a real config has is a string such as CONFIG_CMDLINE or
+# CONFIG_EXTRA_FIRMWARE, a few KB at most (COMMAND_LINE_SIZE is 4096 on x86 and 2048 on
+# arm64). A longer line is a sign of a wrong file, and matching it costs time for nothing.
+MAX_LINE_CHARS = 64 * 1024
 
 _ASSIGN_RE = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
 _UNSET_RE = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set\s*")
-_HEADER_RE = re.compile(r"# Linux/(\S+) (\d+)\.(\d+)(?:\.(\d+))?\S* Kernel Configuration")
+# Bounded digits: int() refuses strings of more than 4300 digits (CVE-2020-10735).
+_HEADER_RE = re.compile(
+    r"# Linux/(\S+) ([0-9]{1,9})\.([0-9]{1,9})(?:\.([0-9]{1,9}))?\S* Kernel Configuration"
+)
 _ARCH_DIR_RE = re.compile(r"(?:^|/)arch/([a-z0-9_]+)/configs/")
 
 
@@ -123,6 +131,9 @@ def _read_limited(stream: object, name: str) -> bytes:
             data = d.decompress(data + read(MAX_CONFIG_BYTES), MAX_CONFIG_BYTES + 1)
         except (zlib.error, OSError, EOFError) as e:
             raise InputError(f"corrupt gzip data: {e}", path=name) from None
+        if len(data) <= MAX_CONFIG_BYTES and not d.eof:
+            # zcat says "unexpected end of file"; a cut-off config must not pass as whole.
+            raise InputError("truncated gzip data (the file ends early)", path=name)
     if len(data) > MAX_CONFIG_BYTES:
         raise InputError(
             f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; not a kernel config", path=name
@@ -150,11 +161,20 @@ def parse_dotconfig(config: ConfigInput) -> DotConfig:
     CRLF endings are accepted (the kernel strips the CR too). A duplicate assignment is
     a warning and the last one wins, as in the kernel. A line that is neither a comment, a
     blank, nor a well-formed assignment is an error: a gate must not guess at garbage.
+    Lines end at LF only, as for the kernel's getline(): a string value may hold a form
+    feed or U+2028, which ``str.splitlines()`` would take for line ends.
     """
     assignments: dict[str, Assignment] = {}
     warnings: list[str] = []
     name = config.name
-    for lineno, raw in enumerate(config.text.splitlines(), start=1):
+    for lineno, raw in enumerate(config.text.split("\n"), start=1):
+        if len(raw) > MAX_LINE_CHARS:
+            raise InputError(
+                f"line is {len(raw)} characters long (at most {MAX_LINE_CHARS}); "
+                "not a kernel config",
+                path=name,
+                line=lineno,
+            )
         line = raw.rstrip("\r")
         stripped = line.strip()
         if not stripped:
@@ -228,8 +248,43 @@ def _parse_value(text: str, name: str, lineno: int) -> str:
     raise InputError("unterminated string value", path=name, line=lineno)
 
 
+_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
+
+
+def format_assignment(name: str, value: str, *, string: bool = False) -> str:
+    """One .config line for ``name`` (without CONFIG_), as the kernel's conf_write() puts it.
+
+    ``string`` symbols are quoted, with ``"`` and ``\\`` escaped by a backslash; ``n`` of a
+    bool/tristate is ``# CONFIG_X is not set``; other values (y, m, int, hex) are bare.
+    ValueError for what no .config line can hold: a line break or NUL in a string, or a bare
+    value that is empty or holds blanks or a quote. ``parse_dotconfig`` reads it back as
+    ``value``.
+    """
+    if not _NAME_RE.fullmatch(name):
+        raise ValueError(f"not a Kconfig symbol name: {name!r}")
+    if string:
+        if "\n" in value or "\0" in value:
+            raise ValueError(f"CONFIG_{name}: a .config string cannot hold a line break or NUL")
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'CONFIG_{name}="{escaped}"'
+    if value == "n":
+        return f"# CONFIG_{name} is not set"
+    if not value or value.startswith('"') or any(c.isspace() or c == "\0" for c in value):
+        raise ValueError(f"CONFIG_{name}: {value!r} cannot be written unquoted")
+    return f"CONFIG_{name}={value}"
+
+
+def format_dotconfig(values: Mapping[str, str], strings: Collection[str] = ()) -> str:
+    """A .config (or fragment) text assigning ``values`` in order; names in ``strings`` are
+    string symbols. Writing it to a file is ``kcheck.output.write_atomic``'s job."""
+    return "".join(
+        format_assignment(name, value, string=name in strings) + "\n"
+        for name, value in values.items()
+    )
+
+
 def _header(text: str) -> tuple[str | None, tuple[int, int, int] | None]:
-    for line in text.splitlines()[:6]:
+    for line in text.split("\n", 6)[:6]:
         m = _HEADER_RE.match(line.strip())
         if m:
             version = (int(m.group(2)), int(m.group(3)), int(m.group(4) or 0))
@@ -265,6 +320,34 @@ def detect_arch(config: DotConfig) -> str | None:
         if m:
             return {"x86": "x86_64", "arm64": "arm64", "powerpc": "powerpc"}.get(m.group(1))
     return None
+
+
+_ARCH_FAMILY = {"x86_64": "x86", "i386": "x86", "arm64": "arm64", "powerpc": "powerpc"}
+
+
+def check_arch(config: DotConfig, arch: str) -> None:
+    """InputError when ``--arch`` names another family than the config's own symbols/header.
+
+    x86_64 and i386 are one family: ``make ARCH=i386 olddefconfig`` on a 64-bit config is
+    how a 32-bit config is made. An x86 config read as arm64 is not: every arch symbol
+    would be dropped and the report would be about a config nobody has.
+    """
+    own = detect_arch(config)
+    if own is None or _ARCH_FAMILY.get(own) == _ARCH_FAMILY.get(arch):
+        return
+    evidence = next(
+        (
+            f"CONFIG_{symbol}=y on line {config.assignments[symbol].line}"
+            for symbol in ("X86_64", "X86_32", "ARM64", "PPC64", "PPC32", "PPC")
+            if config.enabled(symbol)
+        ),
+        "its header or its path",
+    )
+    raise InputError(
+        f"this config is for {own} ({evidence}), not for --arch {arch}; "
+        "leave --arch out, or give a config for that architecture",
+        path=config.name,
+    )
 
 
 def arch_names(arch: str, config: DotConfig | None) -> frozenset[str]:

@@ -424,7 +424,7 @@ def load_tree(
             except TreeError:
                 raise
             except (_K.KconfigError, OSError) as exc:
-                raise compat.tree_error(exc) from None
+                raise compat.tree_error(exc, srctree) from None
     tree = LoadedTree(srctree, arch, srcarch, version, kconf, spec)
     if cache_dir is not None:
         files = ["Makefile", *kconf.kconfig_filenames]

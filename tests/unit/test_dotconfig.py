@@ -146,3 +146,43 @@ def test_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_detect_arch(lines: str, arch: str | None) -> None:
     assert detect_arch(parse(lines)) == arch
+
+
+def test_check_arch_allows_the_same_family_only() -> None:
+    from kcheck.kernel.dotconfig import check_arch
+
+    x86 = parse("# Linux/x86_64 6.12.0 Kernel Configuration\nCONFIG_X86_64=y\nCONFIG_A=y\n")
+    check_arch(x86, "x86_64")
+    check_arch(x86, "i386")  # make ARCH=i386 olddefconfig makes a 32-bit config of it
+    with pytest.raises(InputError) as info:
+        check_arch(x86, "arm64")
+    assert str(info.value) == (
+        "t.config: this config is for x86_64 (CONFIG_X86_64=y on line 2), not for --arch "
+        "arm64; leave --arch out, or give a config for that architecture"
+    )
+    check_arch(parse("CONFIG_A=y\n"), "powerpc")  # nothing says which arch: no objection
+
+
+def test_lines_end_at_lf_only() -> None:
+    config = parse('CONFIG_S="a\x0cb\u2028c\rd"\nCONFIG_T=y\n')
+    assert config.get("S") == "a\x0cb\u2028c\rd"
+    assert config.assignments["T"].line == 2
+
+
+def test_overlong_line_is_an_error_with_its_line() -> None:
+    from kcheck.kernel.dotconfig import MAX_LINE_CHARS
+
+    with pytest.raises(InputError, match=r"^t.config:2: line is 65537 characters long"):
+        parse("CONFIG_A=y\n#" + "x" * MAX_LINE_CHARS + "\n")
+
+
+def test_header_with_absurd_version_is_ignored() -> None:
+    config = parse("# Linux/x86 " + "9" * 5000 + ".1 Kernel Configuration\nCONFIG_A=y\n")
+    assert config.header_version is None
+
+
+def test_truncated_gzip_is_an_error(tmp_path: Path) -> None:
+    data = gzip.compress(SAMPLE.encode())
+    (tmp_path / "cut.gz").write_bytes(data[: len(data) - 10])
+    with pytest.raises(InputError, match="truncated gzip data"):
+        read_config(str(tmp_path / "cut.gz"))
