@@ -605,6 +605,8 @@ def load_profile(name_or_path: str) -> Profile:
     if not _looks_like_path(name_or_path) and name_or_path in builtin_profiles():
         return _load(_builtin_source(name_or_path), ()).profile
     path = Path(name_or_path)
+    if path.is_dir():
+        raise ProfileError("is a directory, not a profile file", path=name_or_path)
     if not path.is_file():
         if not _looks_like_path(name_or_path):
             raise ProfileError(
@@ -617,9 +619,16 @@ def load_profile(name_or_path: str) -> Profile:
 
 def _read(source: _Source) -> tuple[dict[str, Any], _Locator]:
     try:
-        text = source.file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        data = source.file.read_bytes()
+    except OSError as error:
         raise ProfileError(f"cannot read the profile: {error}", path=source.display) from error
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ProfileError(
+            f"invalid UTF-8 at byte {error.start}", path=source.display, line=line
+        ) from None
     locator = _Locator(text)
     try:
         document = tomllib.loads(text)
