@@ -22,10 +22,13 @@ from click.testing import CliRunner
 from kcheck.cli import main
 from tests.cli.conftest import Invoke, Run
 from tests.conftest import SHARED, TREE_VERSIONS
+from tests.report_formats import check_json_report
 
 pytestmark = pytest.mark.shared
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+# A folder of its own: tests/golden/*.json are all checked against the report schema, and an
+# explanation is another kind of document (and --explain adds "chain" to report results).
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "explain"
 CHAIN_KEYS = {
     "symbol",
     "value",
@@ -236,7 +239,9 @@ def test_wanting_a_selected_symbol_off_names_who_selects_it(
 
 def plain(args: list[str], cache: Path) -> Run:
     """Run without the schema check of the ``kcheck`` fixture: the published report schema
-    (kcheck/schemas/report-v1.schema.json) does not list the ``chain`` key yet."""
+    (kcheck/schemas/report-v1.schema.json) does not list the ``chain`` key that --explain adds
+    to failing results yet; ``test_guest_explain_json_has_a_chain_on_each_failure`` checks the
+    rest of such a report against it."""
     result = CliRunner().invoke(
         main, args, env={"XDG_CACHE_HOME": str(cache), "COLUMNS": "120"}, catch_exceptions=False
     )
@@ -267,8 +272,18 @@ def test_guest_explain_json_has_a_chain_on_each_failure(
             assert result["chain"]["symbol"] == result["symbol"]
             assert_locations(tree, result["chain"])
     assert with_chain >= 4
+    # "chain" is the only addition: without it the report is what the schema describes.
+    check_json_report(json.dumps(strip_chains(doc)))
     without = plain(["guest", cfg, "--tree", str(tree), "--format", "json"], explain_cache)
     assert "chain" not in without.out
+
+
+def strip_chains(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: strip_chains(v) for k, v in value.items() if k != "chain"}
+    if isinstance(value, list):
+        return [strip_chains(v) for v in value]
+    return value
 
 
 def test_explain_without_a_tree_is_a_usage_error(kcheck: Invoke) -> None:
