@@ -298,3 +298,148 @@ class Explanation:
     kernel_version: str
     chain: ChainNode
     ranking: str
+
+
+# -- fixing: a joint plan that makes a profile's failing requirements pass --------------------
+
+
+@dataclass(frozen=True)
+class FixTarget:
+    """What a fix must make hold: one requirement (or an alternative/conjunct of one).
+
+    A ``symbol`` target is met when the symbol's final value is one of ``allowed`` (Kconfig
+    values, preferred first: ``("y", "m")``, ``("n",)``), or -- for int/hex/string symbols --
+    when it compares to ``operand`` with ``op``. ``any_of``: one child is enough (the first
+    listed is preferred when costs tie); ``all_of``: every child.
+    """
+
+    id: str
+    kind: NodeKind
+    level: Level = Level.REQUIRED
+    symbol: str = ""
+    allowed: tuple[str, ...] = ()
+    op: str | None = None
+    operand: str | None = None
+    children: tuple[FixTarget, ...] = ()
+
+
+class EffectKind(enum.StrEnum):
+    """How a symbol the plan does not set changes value: ``disabled`` (y/m to n),
+    ``lowered`` (y to m), ``enabled`` (n to y/m), ``raised`` (m to y) or ``changed`` (an
+    int/hex/string value)."""
+
+    DISABLED = "disabled"
+    LOWERED = "lowered"
+    ENABLED = "enabled"
+    RAISED = "raised"
+    CHANGED = "changed"
+
+
+@dataclass(frozen=True)
+class FixChange:
+    """One line of a fix: set ``symbol`` to ``value`` (``"y"``, ``"m"``, ``"n"`` or the raw
+    int/hex/string value, unquoted).
+
+    ``before``/``after`` are the values after olddefconfig without and with the whole plan
+    (``before`` is None when the tree does not say). ``required_by``: ids of the requirements
+    that want this symbol itself; ``dependency_of``: ids of requirements that would not hold
+    without this line. ``choice`` names the choice this line switches (its prompt), when it
+    switches one; ``switched_from`` is the member that was selected before.
+    """
+
+    symbol: str
+    value: str
+    type: SymbolType
+    before: str | None
+    after: str | None
+    required_by: tuple[str, ...] = ()
+    dependency_of: tuple[str, ...] = ()
+    choice: str | None = None
+    switched_from: str | None = None
+
+
+@dataclass(frozen=True)
+class SideEffect:
+    """A symbol the plan does not set whose value still changes (see :class:`EffectKind`)."""
+
+    symbol: str
+    before: str
+    after: str
+    kind: EffectKind
+
+
+@dataclass(frozen=True)
+class ImpossibleTarget:
+    """A requirement no plan can satisfy on this tree and config, and why.
+
+    ``chain`` lists the blocking terms from the requirement's symbol down to what cannot be
+    changed (e.g. ``KVM_E500V2 depends on !PPC_E500MC (=y)``, ``PPC_E500MC is selected by
+    CORENET_GENERIC (=y)``).
+    """
+
+    id: str
+    symbol: str
+    wanted: str
+    chain: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FixVerification:
+    """The plan applied to a copy of the config (fragment merged as ``merge_config.sh`` does,
+    then ``make olddefconfig`` semantics): which targets hold, which do not, and values that
+    came out differently from what the plan declared (symbol, declared, actual)."""
+
+    held: tuple[str, ...]
+    failed: tuple[str, ...]
+    undeclared: tuple[tuple[str, str, str], ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.undeclared
+
+
+@dataclass(frozen=True)
+class FixPlan:
+    """A joint fix for a profile on one config: the lines to merge and what they do.
+
+    ``targets`` are the ids of the requirements the plan makes hold; ``impossible`` those no
+    plan can satisfy. ``dependencies_verified`` is False when there was no kernel tree: the
+    changes are then only the requested symbols, their dependencies unknown, and
+    ``verification`` is None. ``turns_off`` names every symbol that was y/m and ends n or m
+    (planned or a side effect); a caller must refuse such a plan unless the user allowed it.
+    ``optimal`` is False when the search stopped at its budget before proving the plan smallest.
+    """
+
+    profile: str
+    config: str
+    tree: str | None
+    arch: str | None
+    kernel_version: str | None
+    targets: tuple[str, ...]
+    changes: tuple[FixChange, ...]
+    side_effects: tuple[SideEffect, ...] = ()
+    impossible: tuple[ImpossibleTarget, ...] = ()
+    verification: FixVerification | None = None
+    dependencies_verified: bool = True
+    optimal: bool = True
+
+    @property
+    def turns_off(self) -> tuple[str, ...]:
+        planned = tuple(c.symbol for c in self.changes if _lowered(c.before, c.after))
+        effects = tuple(
+            e.symbol
+            for e in self.side_effects
+            if e.kind in (EffectKind.DISABLED, EffectKind.LOWERED)
+        )
+        return planned + effects
+
+    @property
+    def choice_switches(self) -> tuple[FixChange, ...]:
+        return tuple(c for c in self.changes if c.choice is not None)
+
+
+def _lowered(before: str | None, after: str | None) -> bool:
+    """True when a bool/tristate value went down (y to m or n, m to n)."""
+    old = Tristate.parse(before or "")
+    new = Tristate.parse(after or "")
+    return old is not None and new is not None and new < old

@@ -1,0 +1,1081 @@
+"""A joint, minimal, verified plan of .config assignments that makes a set of targets hold.
+
+:func:`plan` takes a :class:`~kcheck.kernel.tree.LoadedTree` with a config loaded and the
+targets a fix must meet (:class:`kcheck.model.FixTarget`: a symbol and the values it may end
+with, or ``any_of``/``all_of`` groups of them) and searches for the smallest set of user
+assignments (``CONFIG_X=y``, ``# CONFIG_X is not set``, ...) after which, with
+``make olddefconfig`` semantics, every target holds.
+
+How: a goal-directed depth-first search with branch and bound. At each step the first target
+that does not hold is followed down the way the kernel computes a value (scripts/kconfig/
+symbol.c): a symbol with a visible prompt is set; a hidden prompt is made visible through its
+``depends on`` terms, enclosing ``if``/``menu`` conditions and the prompt's own ``if`` (an
+``&&`` through its first unmet term, an ``||`` through each operand, so the cheaper one wins;
+``X || !X`` caps are lifted by raising X); a choice member is picked (a choice switch, only
+when no plan without one exists); a promptless symbol such as VIRTIO is reached through the
+symbols that select it, ranked like ``kcheck explain`` does (those the profile wants, then
+the subsystem's own providers in the same Kconfig file): so VIRTIO comes from the transport the
+profile targets (VIRTIO_PCI), never from a select-only side door like VIRTIO_CONSOLE. Every
+assignment is applied to the tree at once and every target re-checked after each step, so a
+later step that undoes an earlier target (KCONFIG-FACTS.md, "greedy resolver") is seen and
+backtracked. Among plans that work, fewest assignments first; ties: fewest symbols turned on,
+then the values the targets list first.
+
+Turning something off is never silent. Moves that lower a symbol that is on (``depends on
+!X`` with X on, or switching a choice) are only tried when no plan without them exists, and
+every plan's side effects -- symbols it does not set whose value still changes -- are computed
+and returned; a plan that turns anything off is offered only when there is no other, and the
+caller refuses it unless the user allowed it.
+
+Targets no plan can meet (a symbol the tree lacks, ``depends on`` a constant n, a symbol kept
+on by a selector kcheck does not turn off, ...) are returned as impossible, with the chain of
+blocking terms. Each plan is verified before it is returned: its lines are merged into a copy
+of the config text as ``merge_config.sh`` does, loaded with
+:meth:`~kcheck.kernel.tree.LoadedTree.load_values`, and every target and every value the plan
+predicted is checked. The tree's original config is loaded again when :func:`plan` returns.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import kconfiglib
+
+from kcheck.expr import compare
+from kcheck.kernel.tree import LoadedTree
+from kcheck.model import (
+    EffectKind,
+    FixChange,
+    FixTarget,
+    FixVerification,
+    ImpossibleTarget,
+    Level,
+    NodeKind,
+    SideEffect,
+    SymbolType,
+    Tristate,
+)
+
+__all__ = [
+    "Assignment",
+    "PlanResult",
+    "assignment_line",
+    "merge_config_text",
+    "plan",
+]
+
+_K: Any = kconfiglib
+Symbol: Any = _K.Symbol
+Choice: Any = _K.Choice
+AND: int = _K.AND
+OR: int = _K.OR
+NOT: int = _K.NOT
+EQUAL: int = _K.EQUAL
+UNEQUAL: int = _K.UNEQUAL
+BOOL: int = _K.BOOL
+TRISTATE: int = _K.TRISTATE
+INT: int = _K.INT
+HEX: int = _K.HEX
+STRING: int = _K.STRING
+
+N, M, Y = 0, 1, 2
+_TRI = "nmy"
+_TYPES = {
+    BOOL: SymbolType.BOOL,
+    TRISTATE: SymbolType.TRISTATE,
+    INT: SymbolType.INT,
+    HEX: SymbolType.HEX,
+    STRING: SymbolType.STRING,
+}
+# How many equally small plans are compared for the tie-break (fewest symbols turned on).
+_MAX_TIES = 6
+# The search budget: nodes (plans tried) for one target alone and for the joint plan.
+_TARGET_NODES = 3000
+_JOINT_NODES = 20000
+_TIME_LIMIT = 5.0
+# How many selectors of a promptless symbol are tried when none is wanted or local.
+_MAX_FALLBACK_SELECTORS = 3
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One line of a plan: ``symbol`` set to ``value`` (Kconfig text, strings unquoted)."""
+
+    symbol: str
+    value: str
+    type: SymbolType
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    """What :func:`plan` found: the changes (in fragment order), their side effects, the
+    targets that could not be met, and the verification of the changes on a copy of the
+    config. ``planned`` are the ids of the targets the changes meet. ``optimal`` is False when
+    the search budget ran out before the plan was proven smallest."""
+
+    changes: tuple[FixChange, ...]
+    side_effects: tuple[SideEffect, ...]
+    impossible: tuple[ImpossibleTarget, ...]
+    planned: tuple[str, ...]
+    verification: FixVerification
+    optimal: bool
+
+
+def assignment_line(assignment: Assignment) -> str:
+    """The .config line for an assignment, as conf_write() writes it."""
+    name = f"CONFIG_{assignment.symbol}"
+    if assignment.type in (SymbolType.BOOL, SymbolType.TRISTATE) and assignment.value == "n":
+        return f"# {name} is not set"
+    if assignment.type is SymbolType.STRING:
+        escaped = assignment.value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'{name}="{escaped}"'
+    return f"{name}={assignment.value}"
+
+
+def merge_config_text(base: str, fragment: str) -> str:
+    """``scripts/kconfig/merge_config.sh -m base fragment``: the lines of ``base`` that mention
+    a symbol the fragment assigns (``/CONFIG_X[ =]/``, as its sed does) are dropped, and the
+    whole fragment is appended after a newline."""
+    names: list[str] = []
+    for line in fragment.splitlines():
+        match = re.match(r"^(CONFIG_[A-Za-z0-9_]+)=", line) or re.match(
+            r"^# (CONFIG_[A-Za-z0-9_]+) is not set$", line
+        )
+        if match:
+            names.append(match.group(1))
+    kept = base
+    if names:
+        pattern = re.compile("|".join(re.escape(name) + "[ =]" for name in names))
+        kept = "".join(line for line in base.splitlines(keepends=True) if not pattern.search(line))
+    return kept + "\n" + fragment
+
+
+# -- expressions ------------------------------------------------------------------------------
+
+
+def _tri(expr: Any) -> int:
+    return int(_K.expr_value(expr))
+
+
+def _is_sym(item: Any) -> bool:
+    return item.__class__ is Symbol and not item.is_constant and bool(item.nodes)
+
+
+def _show(sc: Any) -> str:
+    if _is_sym(sc):
+        return f"{sc.name} (={sc.str_value})"
+    return str(_K.standard_sc_expr_str(sc))
+
+
+def _text(expr: Any) -> str:
+    return str(_K.expr_str(expr, _show))
+
+
+def _or_all(exprs: Sequence[Any]) -> Any:
+    result = exprs[0]
+    for expr in exprs[1:]:
+        result = (OR, result, expr)
+    return result
+
+
+def _prompt_conds(sc: Any) -> list[Any]:
+    return [node.prompt[1] for node in sc.nodes if node.prompt]
+
+
+def _value(sym: Any) -> str:
+    return str(sym.str_value)
+
+
+# -- the search -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Move:
+    sym: Any
+    value: int | str
+    disabling: bool
+
+
+class _Stop(Exception):
+    """The search budget ran out."""
+
+
+class _Found(Exception):
+    """A first solution was enough."""
+
+
+@dataclass
+class _Solution:
+    moves: tuple[_Move, ...]
+    after: dict[Any, str] = field(default_factory=dict)
+    turned_off: int = 0
+    turned_on: int = 0
+    order: int = 0
+
+    @property
+    def key(self) -> tuple[int, int, int, int]:
+        return (len(self.moves), self.turned_off, self.turned_on, self.order)
+
+
+class _State:
+    """User values applied on top of the loaded config, with undo."""
+
+    def __init__(self, kconf: Any) -> None:
+        self.kconf = kconf
+        self.moves: list[_Move] = []
+        self._saved: list[tuple[Any, Any, Any]] = []
+
+    @property
+    def assigned(self) -> set[Any]:
+        return {move.sym for move in self.moves}
+
+    def apply(self, move: _Move) -> None:
+        sym = move.sym
+        choice = sym.choice
+        saved_choice = None
+        if choice is not None:
+            priorities = getattr(self.kconf, "choice_priority", {})
+            prio = priorities.get(choice)
+            saved_choice = (
+                None if prio is None else list(prio),
+                choice.user_selection,
+                choice.user_value,
+            )
+        self._saved.append((sym, sym.user_value, saved_choice))
+        sym.set_value(move.value)
+        self.moves.append(move)
+
+    def undo(self) -> None:
+        sym, previous, saved_choice = self._saved.pop()
+        self.moves.pop()
+        if previous is None:
+            sym.unset_value()
+        else:
+            sym.set_value(previous)
+        if saved_choice is not None:
+            choice = sym.choice
+            prio, selection, mode = saved_choice
+            priorities = getattr(self.kconf, "choice_priority", None)
+            if priorities is not None:
+                if prio is None:
+                    priorities.pop(choice, None)
+                else:
+                    priorities[choice] = prio
+            choice.user_selection = selection
+            choice.user_value = mode
+            choice._rec_invalidate()
+        sym._rec_invalidate()
+
+    def reset(self) -> list[_Move]:
+        moves = list(self.moves)
+        while self.moves:
+            self.undo()
+        return moves
+
+    def apply_all(self, moves: Iterable[_Move]) -> None:
+        for move in moves:
+            self.apply(move)
+
+
+class _Planner:
+    def __init__(
+        self,
+        tree: LoadedTree,
+        config_text: str,
+        config_name: str,
+        prefer: Mapping[str, int],
+    ) -> None:
+        self.tree = tree
+        self.kconf = tree.kconf
+        self.text = config_text
+        self.name = config_name
+        self.prefer = prefer
+        self.state = _State(self.kconf)
+        self.before: dict[Any, str] = {}
+        self.blocks: list[str] = []
+        self.selection0: dict[Any, Any] = {}
+        self._closures: dict[Any, frozenset[Any]] = {}
+        self.nodes = 0
+        self.exhausted = False
+        self.stopped = False
+        # Symbols some plan turned down (with their value before): kept up in the next try.
+        self.rejected: dict[Any, str] = {}
+        self.protect: list[FixTarget] = []
+        self.aborted = False
+
+    # -- targets ------------------------------------------------------------------------------
+
+    def holds(self, target: FixTarget) -> bool:
+        if target.kind is NodeKind.SYMBOL:
+            return self.leaf_holds(target)
+        if target.kind is NodeKind.ANY_OF:
+            return any(self.holds(child) for child in target.children)
+        return all(self.holds(child) for child in target.children)
+
+    def leaf_holds(self, target: FixTarget) -> bool:
+        sym = self.tree.sym(target.symbol)
+        if sym is None:
+            return target.op is None and "n" in target.allowed
+        value = _value(sym)
+        if target.op is None:
+            return value in target.allowed
+        kind = _TYPES.get(sym.orig_type, SymbolType.UNKNOWN)
+        return compare(target.op, (kind, value), (SymbolType.UNKNOWN, target.operand or ""))
+
+    # -- moves ---------------------------------------------------------------------------------
+
+    def block(self, path: tuple[Any, ...], text: str) -> None:
+        names = " -> ".join(str(sym.name) for sym in path)
+        entry = f"{names}: {text}" if names else text
+        if entry not in self.blocks:
+            self.blocks.append(entry)
+
+    def goal_moves(self, target: FixTarget) -> list[_Move]:
+        if target.kind is NodeKind.SYMBOL:
+            return self.leaf_moves(target)
+        if target.kind is NodeKind.ANY_OF:
+            moves: list[_Move] = []
+            for child in target.children:
+                if not self.holds(child):
+                    moves += self.goal_moves(child)
+            return moves
+        for child in target.children:
+            if not self.holds(child):
+                return self.goal_moves(child)
+        return []
+
+    def leaf_moves(self, target: FixTarget) -> list[_Move]:
+        sym = self.tree.sym(target.symbol)
+        if sym is None:
+            self.block((), f"{target.symbol} is not defined in this tree ({self.tree.arch})")
+            return []
+        if target.op is not None:
+            return self.value_moves(sym, target)
+        if sym.orig_type not in (BOOL, TRISTATE):
+            self.block((sym,), f"{sym.name} is not a bool or tristate")
+            return []
+        current = sym.tri_value
+        moves: list[_Move] = []
+        for text in target.allowed:
+            want = Tristate.parse(text)
+            if want is None:
+                continue
+            if want == N:
+                moves += self.lower(sym, N, ())
+            elif current < want:
+                moves += self.raise_(sym, int(want), ())
+            elif current > want:
+                moves += self.lower(sym, int(want), ())
+        return _unique(moves)
+
+    def value_moves(self, sym: Any, target: FixTarget) -> list[_Move]:
+        """int/hex/string targets: set the compared-to value (or the next number)."""
+        path = (sym,)
+        operand = target.operand or ""
+        value: str | None = operand
+        if target.op in ("<", ">") and sym.orig_type in (INT, HEX):
+            base = 16 if sym.orig_type is HEX else 10
+            try:
+                number = int(operand, base) + (1 if target.op == ">" else -1)
+            except ValueError:
+                number = None
+            value = None if number is None else (hex(number) if base == 16 else str(number))
+        elif target.op == "!=":
+            value = None
+        if value is None:
+            self.block(path, f"kcheck cannot choose a value for {sym.name} {target.op} {operand}")
+            return []
+        if sym.visibility:
+            return [_Move(sym, value, False)]
+        conds = _prompt_conds(sym)
+        if not conds:
+            self.block(path, f"{sym.name} has no prompt: its value cannot be set")
+            return []
+        return self.expr(_or_all(conds), M, path)
+
+    def raise_(self, sym: Any, want: int, path: tuple[Any, ...]) -> list[_Move]:
+        """Moves that bring ``sym`` (a bool/tristate) up to at least ``want``."""
+        if sym.is_constant:
+            self.block(path, f"the constant {sym.name} is never {_TRI[want]}")
+            return []
+        if not sym.nodes:
+            self.block((*path, sym), f"{sym.name} is not defined in this tree ({self.tree.arch})")
+            return []
+        if sym.orig_type not in (BOOL, TRISTATE):
+            self.block((*path, sym), f"{sym.name} is not a bool or tristate")
+            return []
+        if sym.type is BOOL:
+            want = Y  # a bool, or a tristate while MODULES is off: m means y
+        if sym.tri_value >= want:
+            return []
+        if sym in path:
+            return []  # a dependency loop: this way leads back to where it started
+        here = (*path, sym)
+        vis_need = want if sym.type is TRISTATE else M
+        conds = _prompt_conds(sym)
+        moves: list[_Move] = []
+        if conds:
+            if sym.choice is not None:
+                if sym.visibility and Y in sym.assignable:
+                    selected = self.selection0.get(sym.choice, sym.choice.selection)
+                    switching = selected is not None and selected is not sym
+                    moves.append(_Move(sym, Y, switching))
+            elif want in sym.assignable:
+                moves.append(_Move(sym, want, False))
+            elif sym.visibility >= vis_need:
+                self.block(
+                    here,
+                    f"{sym.name} cannot be set to {_TRI[want]}: "
+                    f"it is selected to {_TRI[_tri(sym.rev_dep)]} by {_text(sym.rev_dep)}",
+                )
+            if sym.visibility < vis_need:
+                moves += self.expr(_or_all(conds), vis_need, here)
+        if not conds or sym.visibility < vis_need:
+            moves += self.routes(sym, want, here)
+        if not moves and not conds and not self._has_routes(sym):
+            self.block(here, f"{sym.name} has no prompt and nothing selects it")
+        return moves
+
+    def _has_routes(self, sym: Any) -> bool:
+        return sym.rev_dep is not self.kconf.n or bool(sym.defaults)
+
+    def routes(self, sym: Any, want: int, path: tuple[Any, ...]) -> list[_Move]:
+        """Turning a symbol on through what selects (or implies, or defaults) it, ranked."""
+        has_prompt = bool(_prompt_conds(sym))
+        target_file = sym.nodes[0].filename
+        candidates: list[tuple[tuple[int, int], int, int, Any, str]] = []
+        order = 0
+        for attr, via in (("rev_dep", "select"), ("weak_rev_dep", "imply")):
+            for term in _K.split_expr(getattr(sym, attr), OR):
+                parts = _K.split_expr(term, AND)
+                selector = next((p for p in parts if _is_sym(p)), None)
+                if selector is None or selector in path:
+                    continue
+                rank = self.prefer.get(str(selector.name), 3)
+                if has_prompt and rank == 3:
+                    continue  # a symbol with a prompt is set by hand, not by a side door
+                same = 0 if selector.nodes[0].filename == target_file else 1
+                route = term if via == "select" else (AND, term, sym.direct_dep)
+                cost = sum(1 for p in parts if _tri(p) < want)
+                candidates.append(((rank, same), cost, order, route, f"{via} {selector.name}"))
+                order += 1
+        if not has_prompt:
+            for value, cond in sym.defaults:
+                if value.__class__ is Symbol and value.is_constant:
+                    if _tri(value) < want:
+                        continue
+                    route = cond
+                else:
+                    route = (AND, value, cond)
+                cost = 1
+                candidates.append(((3, 0), cost, order, route, "default"))
+                order += 1
+        if not candidates:
+            return []
+        best = min(c[0] for c in candidates)
+        group = sorted((c for c in candidates if c[0] == best), key=lambda c: (c[1], c[2]))
+        if best == (3, 1):
+            group = group[:_MAX_FALLBACK_SELECTORS]
+        moves: list[_Move] = []
+        for _key, _cost, _order, route, _label in group:
+            moves += self.expr(route, want, path)
+        if not moves:
+            names = ", ".join(c[4] for c in group)
+            self.block(path, f"{path[-1].name} has no prompt; none of its ways on works ({names})")
+        return moves
+
+    def expr(self, expr: Any, want: int, path: tuple[Any, ...]) -> list[_Move]:
+        """Moves that bring ``expr`` up to at least ``want``."""
+        if _tri(expr) >= want:
+            return []
+        if expr.__class__ is Symbol:
+            return self.raise_(expr, want, path)
+        if expr.__class__ is Choice:
+            conds = _prompt_conds(expr)
+            if not conds:
+                self.block(path, f"the choice {_choice_name(expr)} is never visible")
+                return []
+            return self.expr(_or_all(conds), want, path)
+        op = expr[0]
+        if op is AND:
+            for term in _K.split_expr(expr, AND):
+                if _tri(term) < want:
+                    moves = self.expr(term, want, path)
+                    if not moves:
+                        self.block(path, f"depends on {_text(term)}")
+                    return moves
+            return []
+        if op is OR:
+            moves = []
+            for term in _K.split_expr(expr, OR):
+                moves += self.expr(term, want, path)
+            return moves
+        if op is NOT:
+            return self.lower_expr(expr[1], 2 - want, path)
+        if op in (EQUAL, UNEQUAL):
+            return self.compare_moves(expr, path)
+        self.block(path, f"kcheck does not plan through {_text(expr)}")
+        return []
+
+    def lower_expr(self, expr: Any, limit: int, path: tuple[Any, ...]) -> list[_Move]:
+        """Moves that bring ``expr`` down to at most ``limit``."""
+        if _tri(expr) <= limit:
+            return []
+        if expr.__class__ is Symbol:
+            return self.lower(expr, limit, path)
+        if expr.__class__ is Choice:
+            self.block(path, f"kcheck does not hide the choice {_choice_name(expr)}")
+            return []
+        op = expr[0]
+        if op is AND:
+            moves: list[_Move] = []
+            for term in _K.split_expr(expr, AND):
+                moves += self.lower_expr(term, limit, path)
+            return moves
+        if op is OR:
+            for term in _K.split_expr(expr, OR):
+                if _tri(term) > limit:
+                    return self.lower_expr(term, limit, path)
+            return []
+        if op is NOT:
+            return self.expr(expr[1], 2 - limit, path)
+        if op in (EQUAL, UNEQUAL):
+            flipped = (UNEQUAL if op is EQUAL else EQUAL, expr[1], expr[2])
+            return self.compare_moves(flipped, path)
+        self.block(path, f"kcheck does not plan through {_text(expr)}")
+        return []
+
+    def lower(self, sym: Any, limit: int, path: tuple[Any, ...]) -> list[_Move]:
+        """Moves that bring ``sym`` down to at most ``limit`` (always turning something down)."""
+        if sym.tri_value <= limit:
+            return []
+        if sym.is_constant or not sym.nodes:
+            self.block(path, f"the constant {sym.name} is always {sym.str_value}")
+            return []
+        if sym in path:
+            return []
+        here = (*path, sym)
+        if sym.choice is not None:
+            others = [
+                other
+                for other in sym.choice.syms
+                if other is not sym and other.visibility and Y in other.assignable
+            ]
+            if not others:
+                self.block(here, f"{sym.name} is the only member of its choice that can be picked")
+            return [_Move(other, Y, True) for other in others]
+        rev = _tri(sym.rev_dep)
+        if rev > limit:
+            self.block(
+                here,
+                f"{sym.name} is selected by {_text(sym.rev_dep)}; kcheck does not turn "
+                "selectors off",
+            )
+            return []
+        values = [value for value in sym.assignable if value <= limit]
+        if sym.visibility and values:
+            return [_Move(sym, max(values), True)]
+        self.block(here, f"{sym.name} (={sym.str_value}) has no visible prompt to turn it down")
+        return []
+
+    def compare_moves(self, expr: Any, path: tuple[Any, ...]) -> list[_Move]:
+        op, left, right = expr
+        if left.is_constant and not right.is_constant:
+            left, right = right, left
+        tristates = (BOOL, TRISTATE)
+        if not (
+            _is_sym(left)
+            and left.orig_type in tristates
+            and right.is_constant
+            and right.name in ("n", "m", "y")
+        ):
+            self.block(path, f"kcheck does not plan through {_text(expr)}")
+            return []
+        value = _TRI.index(right.name)
+        current = left.tri_value
+        if op is EQUAL:
+            if current < value:
+                return self.raise_(left, value, path)
+            return self.lower(left, value, path)
+        if value == N:
+            return self.raise_(left, M, path)
+        if value == Y:
+            return self.lower(left, M, path)
+        return self.raise_(left, Y, path) + self.lower(left, N, path)
+
+    # -- search --------------------------------------------------------------------------------
+
+    def search(
+        self,
+        goals: Sequence[FixTarget],
+        *,
+        disabling: bool,
+        first_only: bool,
+        nodes: int,
+        deadline: float,
+        reject_turn_offs: bool = False,
+    ) -> list[_Solution]:
+        """The smallest solutions found (up to :data:`_MAX_TIES`); [] when there is none.
+
+        With ``reject_turn_offs`` the search stops at the first plan that turns something
+        down, leaving what it turned down in :attr:`rejected` (the caller keeps those up and
+        searches again); :attr:`aborted` says so.
+        """
+        best = [1 << 30]
+        found: list[_Solution] = []
+        visited: set[frozenset[tuple[Any, int | str]]] = set()
+        limit = self.nodes + nodes
+        counter = [0]
+        self.aborted = False
+        self.stopped = False
+
+        def dfs() -> None:
+            self.nodes += 1
+            if self.nodes > limit or time.monotonic() > deadline:
+                raise _Stop
+            goal = next((g for g in goals if not self.holds(g)), None)
+            if goal is None:
+                solution = self.minimize(tuple(self.state.moves), goals)
+                if len(solution.moves) > best[0]:
+                    return
+                if reject_turn_offs:
+                    lowered = self.turned_down(solution)
+                    if lowered:
+                        self.rejected.update(lowered)
+                        self.aborted = True
+                        raise _Found
+                solution.order = counter[0]
+                counter[0] += 1
+                if len(solution.moves) < best[0]:
+                    best[0] = len(solution.moves)
+                    found.clear()
+                if len(found) < _MAX_TIES:
+                    found.append(solution)
+                if first_only:
+                    raise _Found
+                return
+            if len(self.state.moves) + 1 > best[0]:
+                return
+            assigned = self.state.assigned
+            # Another value of a symbol whose first value already led to a plan only differs
+            # in that value (y or m for "y|m"): the value listed first wins, as the ranking
+            # says, and the search stays linear in the number of such targets.
+            solved: set[Any] = set()
+            for move in self.goal_moves(goal):
+                if move.sym in assigned or move.sym in solved:
+                    continue
+                if move.disabling and not disabling:
+                    continue
+                key = frozenset((m.sym, m.value) for m in (*self.state.moves, move))
+                if key in visited:
+                    continue
+                visited.add(key)
+                self.state.apply(move)
+                before = counter[0]
+                try:
+                    dfs()
+                finally:
+                    self.state.undo()
+                if counter[0] > before:
+                    solved.add(move.sym)
+
+        try:
+            dfs()
+        except _Found:
+            pass
+        except _Stop:
+            self.exhausted = self.stopped = True
+        return found
+
+    def minimize(self, moves: tuple[_Move, ...], goals: Sequence[FixTarget]) -> _Solution:
+        """Drop assignments the goals do not need (the search's order can leave some)."""
+        current = list(moves)
+        if len(current) > 1:
+            self.state.reset()
+            for index in range(len(current) - 1, -1, -1):
+                trial = current[:index] + current[index + 1 :]
+                self.state.apply_all(trial)
+                ok = all(self.holds(g) for g in goals)
+                self.state.reset()
+                if ok:
+                    current = trial
+            self.state.apply_all(moves)
+        return _Solution(tuple(current))
+
+    def closure(self, syms: Iterable[Any]) -> set[Any]:
+        """Every symbol whose value can depend on ``syms`` (kconfiglib's dependents graph)."""
+        out: set[Any] = set()
+        for root in syms:
+            cached = self._closures.get(root)
+            if cached is None:
+                seen: set[Any] = {root}
+                stack = [root]
+                while stack:
+                    item = stack.pop()
+                    following = list(item._dependents)
+                    if item.__class__ is Choice:
+                        following += item.syms
+                    elif item.choice is not None:
+                        following.append(item.choice)
+                    for dep in following:
+                        if dep not in seen:
+                            seen.add(dep)
+                            stack.append(dep)
+                cached = frozenset(s for s in seen if s.__class__ is Symbol and s.nodes)
+                self._closures[root] = cached
+            out |= cached
+        return out
+
+    def befores(self, syms: Iterable[Any]) -> None:
+        """Fill :attr:`before` (values with no plan applied) for ``syms``."""
+        missing = [sym for sym in syms if sym not in self.before]
+        if missing:
+            applied = self.state.reset()
+            for sym in missing:
+                self.before[sym] = _value(sym)
+            self.state.apply_all(applied)
+
+    def turned_down(self, solution: _Solution) -> dict[Any, str]:
+        """Symbols that were y/m and the solution (applied now) turns down, with the old value.
+
+        Only symbols that were on are looked at: far fewer than all a plan can reach."""
+        affected = self.closure(m.sym for m in solution.moves)
+        self.befores(affected)
+        out: dict[Any, str] = {}
+        for sym in affected:
+            old = self.before[sym]
+            if old in ("y", "m") and sym.orig_type in (BOOL, TRISTATE):
+                new = _value(sym)
+                if new != old and (new == "n" or old == "y"):
+                    out[sym] = old
+        return out
+
+    def measure(self, solution: _Solution) -> None:
+        """Values after the solution for every symbol it can change, and how many go up/down."""
+        applied = self.state.reset()
+        self.state.apply_all(solution.moves)
+        affected = self.closure(m.sym for m in solution.moves)
+        after = {sym: _value(sym) for sym in affected}
+        self.state.reset()
+        self.befores(affected)
+        self.state.apply_all(applied)
+        solution.after = after
+        on = off = 0
+        for sym, value in after.items():
+            old = Tristate.parse(self.before[sym])
+            new = Tristate.parse(value)
+            if old is None or new is None or old == new:
+                continue
+            if new < old:
+                off += 1
+            elif old == Tristate.N:
+                on += 1
+        solution.turned_off = off
+        solution.turned_on = on
+
+
+def _choice_name(choice: Any) -> str:
+    for node in choice.nodes:
+        if node.prompt:
+            return f'"{node.prompt[0]}"'
+    return str(choice.name or "<choice>")
+
+
+def _unique(moves: Iterable[_Move]) -> list[_Move]:
+    seen: set[tuple[Any, int | str]] = set()
+    out: list[_Move] = []
+    for move in moves:
+        key = (move.sym, move.value)
+        if key not in seen:
+            seen.add(key)
+            out.append(move)
+    return out
+
+
+def _leaves(target: FixTarget) -> Iterator[FixTarget]:
+    if target.kind is NodeKind.SYMBOL:
+        yield target
+    for child in target.children:
+        yield from _leaves(child)
+
+
+def _wanted(target: FixTarget) -> str:
+    if target.kind is not NodeKind.SYMBOL:
+        return target.kind.value
+    if target.op is not None:
+        return f"{target.op} {target.operand}"
+    return "|".join(target.allowed)
+
+
+def _move_value(move: _Move) -> str:
+    return _TRI[move.value] if isinstance(move.value, int) else move.value
+
+
+def _assignment(move: _Move) -> Assignment:
+    return Assignment(
+        str(move.sym.name), _move_value(move), _TYPES.get(move.sym.orig_type, SymbolType.UNKNOWN)
+    )
+
+
+def _fragment(moves: Iterable[_Move]) -> str:
+    return "".join(assignment_line(_assignment(move)) + "\n" for move in moves)
+
+
+def _effect_kind(before: str, after: str) -> EffectKind:
+    old, new = Tristate.parse(before), Tristate.parse(after)
+    if old is None or new is None:
+        return EffectKind.CHANGED
+    if new == Tristate.N:
+        return EffectKind.DISABLED
+    if new < old:
+        return EffectKind.LOWERED
+    return EffectKind.ENABLED if old == Tristate.N else EffectKind.RAISED
+
+
+# -- entry point ------------------------------------------------------------------------------
+
+
+def plan(
+    tree: LoadedTree,
+    config_text: str,
+    targets: Sequence[FixTarget],
+    *,
+    config_name: str = "<config>",
+    keep: Sequence[FixTarget] = (),
+    prefer: Mapping[str, int] | None = None,
+) -> PlanResult:
+    """The smallest verified set of assignments that makes every target hold.
+
+    ``tree`` must have ``config_text`` loaded (it is loaded if ``tree.config_name`` differs
+    from ``config_name``), and has it loaded again on return. ``keep`` are targets that hold
+    now and must still hold (a profile's passing requirements). ``prefer`` ranks the symbols
+    a profile wants (0 required, 1 recommended, 2 optional): a promptless symbol is turned on
+    only through the best-ranked of its selectors (:mod:`kcheck.kernel.chain`'s ranking).
+    """
+    if tree.config_name != config_name:
+        tree.load_values(config_text, config_name)
+    planner = _Planner(tree, config_text, config_name, prefer or {})
+    planner.selection0 = {choice: choice.selection for choice in tree.kconf.unique_choices}
+    try:
+        return _plan(planner, list(targets), list(keep))
+    finally:
+        planner.state.reset()
+        tree.load_values(config_text, config_name)
+
+
+def _plan(planner: _Planner, targets: list[FixTarget], keep: list[FixTarget]) -> PlanResult:
+    impossible: list[ImpossibleTarget] = []
+    feasible: list[FixTarget] = []
+    for target in targets:
+        if planner.holds(target):
+            keep.append(target)
+            continue
+        planner.blocks = []
+        found = planner.search(
+            [target],
+            disabling=True,
+            first_only=True,
+            nodes=_TARGET_NODES,
+            deadline=time.monotonic() + _TIME_LIMIT,
+        )
+        if found or planner.stopped:
+            feasible.append(target)
+        else:
+            impossible.append(_impossible(target, tuple(planner.blocks)))
+
+    solutions = _joint(planner, feasible + keep)
+    if feasible and not solutions:
+        # No single plan meets them all: keep those that go together, in the caller's order.
+        compatible: list[FixTarget] = []
+        for target in feasible:
+            trial = [*compatible, target]
+            if planner.search(
+                trial + keep,
+                disabling=True,
+                first_only=True,
+                nodes=_TARGET_NODES,
+                deadline=time.monotonic() + _TIME_LIMIT,
+            ):
+                compatible.append(target)
+            else:
+                others = ", ".join(t.id for t in compatible) or "the requirements that hold now"
+                chain = (f"no plan meets it together with {others}",)
+                impossible.append(_impossible(target, chain))
+        feasible = compatible
+        solutions = _joint(planner, feasible + keep)
+    if not solutions:
+        solutions = [_Solution(())]
+        planner.measure(solutions[0])
+    best = min(solutions, key=lambda s: s.key)
+    return _result(planner, best, feasible, keep, impossible)
+
+
+def _joint(planner: _Planner, goals: list[FixTarget]) -> list[_Solution]:
+    """The smallest plans for all goals together, measured; [] when there is none."""
+    if not goals:
+        return []
+    # First without turning anything down. A plan that does (TUN becoming visible at m caps a
+    # VHOST_NET that was y) stops the search, and what it turned down becomes a goal to keep
+    # (so TUN goes to y) for the next round; plans that keep it need nothing more.
+    protect: dict[Any, FixTarget] = {}
+    planner.rejected = {}
+    found: list[_Solution] = []
+    for _round in range(6):
+        found = planner.search(
+            goals + list(protect.values()),
+            disabling=False,
+            first_only=False,
+            nodes=_JOINT_NODES,
+            deadline=time.monotonic() + _TIME_LIMIT,
+            reject_turn_offs=True,
+        )
+        if found and not planner.aborted:
+            planner.protect = list(protect.values())
+            break
+        found = []
+        new = {sym: before for sym, before in planner.rejected.items() if sym not in protect}
+        if not planner.aborted or not new:
+            break
+        for sym, before in new.items():
+            allowed = ("y",) if before == "y" else ("y", "m")
+            protect[sym] = FixTarget(
+                id=f"keeping {sym.name}={before}",
+                kind=NodeKind.SYMBOL,
+                symbol=str(sym.name),
+                allowed=allowed,
+            )
+        planner.rejected = {}
+    if not found:
+        planner.protect = []
+        found = planner.search(
+            goals,
+            disabling=True,
+            first_only=False,
+            nodes=_JOINT_NODES,
+            deadline=time.monotonic() + _TIME_LIMIT,
+        )
+    if not found and planner.stopped:
+        # Out of budget before any plan: take the first one there is.
+        found = planner.search(
+            goals, disabling=True, first_only=True, nodes=_JOINT_NODES, deadline=float("inf")
+        )
+    for solution in found:
+        planner.measure(solution)
+    return found
+
+
+def _impossible(target: FixTarget, chain: tuple[str, ...]) -> ImpossibleTarget:
+    symbols = " ".join(leaf.symbol for leaf in _leaves(target))
+    return ImpossibleTarget(target.id, symbols, _wanted(target), chain or ("no way found",))
+
+
+def _result(
+    planner: _Planner,
+    best: _Solution,
+    feasible: list[FixTarget],
+    keep: list[FixTarget],
+    impossible: list[ImpossibleTarget],
+) -> PlanResult:
+    state = planner.state
+    state.reset()
+    moves = best.moves
+    leaves = [leaf for target in feasible + planner.protect for leaf in _leaves(target)]
+    # Who needs each line: the leaves that want its symbol, and those that fail without it.
+    state.apply_all(moves)
+    held = {leaf.id for leaf in leaves if planner.leaf_holds(leaf)}
+    state.reset()
+    # A leaf is credited to the lines it needs among those wanted at least as strongly as
+    # itself (a required VIRTIO_NET needs VIRTIO_PCI, even if a recommended VIRTIO_CONSOLE in
+    # the same plan also selects VIRTIO) and the pure dependencies.
+    rank = {Level.REQUIRED: 0, Level.RECOMMENDED: 1, Level.OPTIONAL: 2}
+    wanted_rank: dict[Any, int] = {}
+    for leaf in leaves:
+        sym = planner.tree.sym(leaf.symbol)
+        if sym is not None:
+            wanted_rank[sym] = min(rank[leaf.level], wanted_rank.get(sym, 3))
+    needed_by: dict[_Move, list[str]] = {move: [] for move in moves}
+    for level in sorted({rank[leaf.level] for leaf in leaves}):
+        base = [m for m in moves if wanted_rank.get(m.sym, -1) <= level]
+        group = [leaf for leaf in leaves if rank[leaf.level] == level and leaf.id in held]
+        state.apply_all(base)
+        if not all(planner.leaf_holds(leaf) for leaf in group):
+            base = list(moves)
+        state.reset()
+        for move in base:
+            state.apply_all(m for m in base if m is not move)
+            needed_by[move] += [leaf.id for leaf in group if not planner.leaf_holds(leaf)]
+            state.reset()
+    changes: list[FixChange] = []
+    planned_syms = {move.sym for move in moves}
+    for move in moves:
+        sym = move.sym
+        name = str(sym.name)
+        direct = tuple(leaf.id for leaf in leaves if leaf.symbol == name)
+        dependency = tuple(i for i in needed_by[move] if i not in direct)
+        choice = switched = None
+        if sym.choice is not None:
+            old = planner.selection0.get(sym.choice)
+            if old is not None and old is not sym:
+                choice, switched = _choice_name(sym.choice), str(old.name)
+        changes.append(
+            FixChange(
+                symbol=name,
+                value=_move_value(move),
+                type=_TYPES.get(sym.orig_type, SymbolType.UNKNOWN),
+                before=planner.before.get(sym),
+                after=best.after.get(sym),
+                required_by=direct,
+                dependency_of=dependency,
+                choice=choice,
+                switched_from=switched,
+            )
+        )
+    effects = tuple(
+        SideEffect(
+            str(sym.name), planner.before[sym], value, _effect_kind(planner.before[sym], value)
+        )
+        for sym, value in sorted(best.after.items(), key=lambda item: str(item[0].name))
+        if sym not in planned_syms and planner.before[sym] != value
+    )
+    verification = _verify(planner, best, feasible, keep)
+    return PlanResult(
+        changes=tuple(changes),
+        side_effects=effects,
+        impossible=tuple(impossible),
+        planned=tuple(t.id for t in feasible),
+        verification=verification,
+        optimal=not planner.exhausted,
+    )
+
+
+def _verify(
+    planner: _Planner, best: _Solution, feasible: list[FixTarget], keep: list[FixTarget]
+) -> FixVerification:
+    """Merge the lines into a copy of the config, load it, and check what was promised.
+
+    Only the symbols in the plan's dependents closure can change (every other user value and
+    every pinned probe answer is the same text), so those are compared, plus the pins.
+    """
+    tree = planner.tree
+    planner.state.reset()
+    pins = dict(tree.pinned)
+    merged = merge_config_text(planner.text, _fragment(best.moves))
+    tree.load_values(merged, f"{planner.name} + kcheck fix")
+    promised = feasible + keep + planner.protect
+    held = tuple(t.id for t in promised if planner.holds(t))
+    failed = tuple(t.id for t in promised if not planner.holds(t))
+    undeclared: list[tuple[str, str, str]] = []
+    for sym, predicted in sorted(best.after.items(), key=lambda item: str(item[0].name)):
+        actual = _value(sym)
+        if actual != predicted:
+            undeclared.append((str(sym.name), predicted, actual))
+    if dict(tree.pinned) != pins:
+        for name in sorted(set(pins) | set(tree.pinned)):
+            if pins.get(name) != tree.pinned.get(name):
+                undeclared.append((name, pins.get(name) or "", tree.pinned.get(name) or ""))
+    tree.load_values(planner.text, planner.name)
+    return FixVerification(held=held, failed=failed, undeclared=tuple(undeclared))
