@@ -24,6 +24,7 @@ from kcheck.reporters.junit import render_junit
 from kcheck.reporters.sarif import artifact_uri, render_sarif
 from kcheck.schemas import REPORT_SCHEMA, report_schema
 from tests.cli.conftest import Invoke
+from tests.conftest import require_shared
 from tests.report_formats import (
     check_github,
     check_json_report,
@@ -339,3 +340,16 @@ def test_schema_rejects_what_the_report_never_has(files: tuple[str, str]) -> Non
 def test_xml_is_parseable_by_the_standard_library(files: tuple[str, str]) -> None:
     profile, config = files
     ET.fromstring(render_junit(report_for(profile, config)))
+
+
+@pytest.mark.shared
+def test_explain_chains_are_in_the_schema(kcheck: Invoke, kernel_trees: dict[str, Path]) -> None:
+    config = require_shared("corpus", "7.2", "tinyconfig-x86_64.config")
+    run = kcheck(
+        "guest", str(config), "--tree", str(kernel_trees["7.2"]), "--explain", "--format", "json"
+    )
+    assert run.code == 1, run.err
+    document = check_json_report(run.out)  # the fixture did too
+    chains = [r["chain"] for r in document["results"] if "chain" in r]
+    assert chains
+    assert all(chain["kind"] == "target" for chain in chains)
