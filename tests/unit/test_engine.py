@@ -455,6 +455,7 @@ def test_summary_counts_every_status() -> None:
         "info": 0,
         "not_applicable": 0,
         "unknown": 1,
+        "waived": 0,
     }
 
 
