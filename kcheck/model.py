@@ -325,9 +325,12 @@ class FixTarget:
 
 class EffectKind(enum.StrEnum):
     """How a symbol the plan does not set changes value: ``disabled`` (y/m to n),
-    ``lowered`` (y to m), ``enabled`` (n to y/m), ``raised`` (m to y) or ``changed`` (an
-    int/hex/string value)."""
+    ``lowered`` (y to m), ``enabled`` (n to y/m), ``raised`` (m to y), ``changed`` (an
+    int/hex/string value), or ``as_requested``: it now takes the value the config itself
+    asks for, which unmet dependencies had overridden (a choice going back to the member the
+    config picked, a symbol the config sets to n)."""
 
+    AS_REQUESTED = "as_requested"
     DISABLED = "disabled"
     LOWERED = "lowered"
     ENABLED = "enabled"

@@ -95,8 +95,12 @@ _TYPES = {
 _MAX_TIES = 6
 # The search budget: nodes (plans tried) for one target alone and for the joint plan.
 _TARGET_NODES = 3000
-_JOINT_NODES = 20000
-_TIME_LIMIT = 5.0
+_JOINT_NODES = 6000
+# ... and when looking for a plan that avoids turning down what no repair keeps up.
+_AVOID_NODES = 1500
+_TIME_LIMIT = 1.5
+# How many extra assignments may keep up a symbol a plan would turn down.
+_REPAIR_DEPTH = 3
 # How many selectors of a promptless symbol are tried when none is wanted or local.
 _MAX_FALLBACK_SELECTORS = 3
 
@@ -296,15 +300,21 @@ class _Planner:
         self.prefer = prefer
         self.state = _State(self.kconf)
         self.before: dict[Any, str] = {}
+        # What the loaded config itself assigns (a user value), per symbol.
+        self.asked: dict[Any, str] = {}
         self.blocks: list[str] = []
         self.selection0: dict[Any, Any] = {}
-        self._closures: dict[Any, frozenset[Any]] = {}
         self.nodes = 0
         self.exhausted = False
         self.stopped = False
         # Symbols some plan turned down (with their value before): kept up in the next try.
         self.rejected: dict[Any, str] = {}
         self.protect: list[FixTarget] = []
+        self.rejected_moves: tuple[_Move, ...] = ()
+        # Symbols a plan turns down that no small repair keeps up: declared, not avoided.
+        self.tolerated: set[Any] = set()
+        # ... and that plans should avoid turning down, while there is one that does not.
+        self.avoid: set[Any] = set()
         self.aborted = False
 
     # -- targets ------------------------------------------------------------------------------
@@ -567,7 +577,8 @@ class _Planner:
             ]
             if not others:
                 self.block(here, f"{sym.name} is the only member of its choice that can be picked")
-            return [_Move(other, Y, True) for other in others]
+            was_on = self.before.get(sym) == "y"
+            return [_Move(other, Y, was_on) for other in others]
         rev = _tri(sym.rev_dep)
         if rev > limit:
             self.block(
@@ -578,7 +589,9 @@ class _Planner:
             return []
         values = [value for value in sym.assignable if value <= limit]
         if sym.visibility and values:
-            return [_Move(sym, max(values), True)]
+            # Turning down is a turn-off only for what was on before the plan.
+            was = Tristate.parse(self.before.get(sym, "n")) or Tristate.N
+            return [_Move(sym, max(values), was > max(values))]
         self.block(here, f"{sym.name} (={sym.str_value}) has no visible prompt to turn it down")
         return []
 
@@ -602,7 +615,8 @@ class _Planner:
                 return self.raise_(left, value, path)
             return self.lower(left, value, path)
         if value == N:
-            return self.raise_(left, M, path)
+            # Either value will do; y first, since m would cap what depends on it.
+            return _unique(self.raise_(left, Y, path) + self.raise_(left, M, path))
         if value == Y:
             return self.lower(left, M, path)
         return self.raise_(left, Y, path) + self.lower(left, N, path)
@@ -644,8 +658,11 @@ class _Planner:
                     return
                 if reject_turn_offs:
                     lowered = self.turned_down(solution)
+                    if lowered and set(lowered) <= self.avoid:
+                        return  # turns down what no repair keeps up: look for another plan
                     if lowered:
                         self.rejected.update(lowered)
+                        self.rejected_moves = solution.moves
                         self.aborted = True
                         raise _Found
                 solution.order = counter[0]
@@ -706,62 +723,108 @@ class _Planner:
             self.state.apply_all(moves)
         return _Solution(tuple(current))
 
-    def closure(self, syms: Iterable[Any]) -> set[Any]:
-        """Every symbol whose value can depend on ``syms`` (kconfiglib's dependents graph)."""
-        out: set[Any] = set()
-        for root in syms:
-            cached = self._closures.get(root)
-            if cached is None:
-                seen: set[Any] = {root}
-                stack = [root]
-                while stack:
-                    item = stack.pop()
-                    following = list(item._dependents)
-                    if item.__class__ is Choice:
-                        following += item.syms
-                    elif item.choice is not None:
-                        following.append(item.choice)
-                    for dep in following:
-                        if dep not in seen:
-                            seen.add(dep)
-                            stack.append(dep)
-                cached = frozenset(s for s in seen if s.__class__ is Symbol and s.nodes)
-                self._closures[root] = cached
-            out |= cached
-        return out
+    def repairable(
+        self, moves: tuple[_Move, ...], goals: Sequence[FixTarget], keep: FixTarget
+    ) -> bool:
+        """Can a few more assignments on top of ``moves`` keep ``keep`` up, goals still met?"""
+        applied = self.state.reset()
+        self.state.apply_all(moves)
+        wanted = [*goals, keep]
 
-    def befores(self, syms: Iterable[Any]) -> None:
-        """Fill :attr:`before` (values with no plan applied) for ``syms``."""
-        missing = [sym for sym in syms if sym not in self.before]
-        if missing:
-            applied = self.state.reset()
-            for sym in missing:
-                self.before[sym] = _value(sym)
+        def extend(depth: int) -> bool:
+            if all(self.holds(g) for g in wanted):
+                return True
+            if depth == 0:
+                return False
+            goal = next(g for g in wanted if not self.holds(g))
+            for move in self.goal_moves(goal):
+                if move.disabling:
+                    continue
+                current = list(self.state.moves)
+                if move.sym in self.state.assigned:
+                    # Another value for a symbol the plan sets (MACVTAP=y rather than m).
+                    trial = [move if m.sym is move.sym else m for m in current]
+                else:
+                    trial = [*current, move]
+                self.state.reset()
+                self.state.apply_all(trial)
+                ok = extend(depth - 1)
+                self.state.reset()
+                self.state.apply_all(current)
+                if ok:
+                    return True
+            return False
+
+        try:
+            return extend(_REPAIR_DEPTH)
+        finally:
+            self.state.reset()
             self.state.apply_all(applied)
 
-    def turned_down(self, solution: _Solution) -> dict[Any, str]:
-        """Symbols that were y/m and the solution (applied now) turns down, with the old value.
+    def snapshot(self) -> None:
+        """Every defined symbol's value with no plan applied (:attr:`before`)."""
+        applied = self.state.reset()
+        self.before = {sym: _value(sym) for sym in self.kconf.unique_defined_syms}
+        self.asked = {
+            sym: _TRI[sym.user_value] if isinstance(sym.user_value, int) else str(sym.user_value)
+            for sym in self.before
+            if sym.user_value is not None
+        }
+        self.state.apply_all(applied)
 
-        Only symbols that were on are looked at: far fewer than all a plan can reach."""
-        affected = self.closure(m.sym for m in solution.moves)
-        self.befores(affected)
+    def changed(self, syms: Iterable[Any]) -> dict[Any, str]:
+        """The values, in the current state, of ``syms`` and of every symbol whose value
+        differs from :attr:`before`.
+
+        Walks kconfiglib's dependents graph from ``syms`` and goes on from a symbol only when
+        its value changed: Kconfig values are computed from other symbols' values alone, so
+        nothing past an unchanged symbol can change. A choice is always entered (its pick
+        follows its members' visibility, not only their values).
+        """
         out: dict[Any, str] = {}
-        for sym in affected:
+        seen: set[Any] = set()
+        stack = list(syms)
+        roots = set(stack)
+        while stack:
+            item = stack.pop()
+            if item in seen:
+                continue
+            seen.add(item)
+            if item.__class__ is Choice:
+                stack += item.syms
+                stack += item._dependents
+                continue
+            if not item.nodes:
+                continue
+            value = _value(item)
+            if item in roots or value != self.before.get(item):
+                out[item] = value
+                stack += item._dependents
+            if item.choice is not None:
+                stack.append(item.choice)
+        return {
+            sym: value
+            for sym, value in out.items()
+            if sym in roots or value != self.before.get(sym)
+        }
+
+    def turned_down(self, solution: _Solution) -> dict[Any, str]:
+        """Symbols that were y/m and the solution (applied now) turns down, with the old value."""
+        out: dict[Any, str] = {}
+        for sym, new in self.changed(m.sym for m in solution.moves).items():
+            if sym in self.tolerated or self.asked.get(sym) == new:
+                continue
             old = self.before[sym]
-            if old in ("y", "m") and sym.orig_type in (BOOL, TRISTATE):
-                new = _value(sym)
-                if new != old and (new == "n" or old == "y"):
-                    out[sym] = old
+            if old in ("y", "m") and new != old and (new == "n" or old == "y"):
+                out[sym] = old
         return out
 
     def measure(self, solution: _Solution) -> None:
-        """Values after the solution for every symbol it can change, and how many go up/down."""
+        """Values after the solution for every symbol it changes, and how many go up/down."""
         applied = self.state.reset()
         self.state.apply_all(solution.moves)
-        affected = self.closure(m.sym for m in solution.moves)
-        after = {sym: _value(sym) for sym in affected}
+        after = self.changed(m.sym for m in solution.moves)
         self.state.reset()
-        self.befores(affected)
         self.state.apply_all(applied)
         solution.after = after
         on = off = 0
@@ -771,7 +834,7 @@ class _Planner:
             if old is None or new is None or old == new:
                 continue
             if new < old:
-                off += 1
+                off += self.asked.get(sym) != value
             elif old == Tristate.N:
                 on += 1
         solution.turned_off = off
@@ -860,11 +923,16 @@ def plan(
         tree.load_values(config_text, config_name)
     planner = _Planner(tree, config_text, config_name, prefer or {})
     planner.selection0 = {choice: choice.selection for choice in tree.kconf.unique_choices}
+    planner.snapshot()
     try:
-        return _plan(planner, list(targets), list(keep))
-    finally:
+        result = _plan(planner, list(targets), list(keep))
+    except BaseException:
         planner.state.reset()
         tree.load_values(config_text, config_name)
+        raise
+    # The verification loaded the original config again; the search left nothing applied.
+    planner.state.reset()
+    return result
 
 
 def _plan(planner: _Planner, targets: list[FixTarget], keep: list[FixTarget]) -> PlanResult:
@@ -923,15 +991,28 @@ def _joint(planner: _Planner, goals: list[FixTarget]) -> list[_Solution]:
     # (so TUN goes to y) for the next round; plans that keep it need nothing more.
     protect: dict[Any, FixTarget] = {}
     planner.rejected = {}
+    planner.tolerated = set()
+    planner.avoid = set()
     found: list[_Solution] = []
     for _round in range(6):
-        found = planner.search(
-            goals + list(protect.values()),
-            disabling=False,
-            first_only=False,
-            nodes=_JOINT_NODES,
-            deadline=time.monotonic() + _TIME_LIMIT,
-            reject_turn_offs=True,
+        found = (
+            planner.search(
+                goals + list(protect.values()),
+                disabling=False,
+                first_only=False,
+                nodes=_JOINT_NODES,
+                deadline=time.monotonic() + _TIME_LIMIT,
+                reject_turn_offs=True,
+            )
+            if not planner.avoid
+            else planner.search(
+                goals + list(protect.values()),
+                disabling=False,
+                first_only=False,
+                nodes=_AVOID_NODES,
+                deadline=time.monotonic() + _TIME_LIMIT / 3,
+                reject_turn_offs=True,
+            )
         )
         if found and not planner.aborted:
             planner.protect = list(protect.values())
@@ -939,15 +1020,24 @@ def _joint(planner: _Planner, goals: list[FixTarget]) -> list[_Solution]:
         found = []
         new = {sym: before for sym, before in planner.rejected.items() if sym not in protect}
         if not planner.aborted or not new:
+            if planner.avoid and not planner.stopped:
+                # No plan keeps those up: accept turning them down (declared), once.
+                planner.tolerated |= planner.avoid
+                planner.avoid = set()
+                continue
             break
         for sym, before in new.items():
             allowed = ("y",) if before == "y" else ("y", "m")
-            protect[sym] = FixTarget(
+            keep = FixTarget(
                 id=f"keeping {sym.name}={before}",
                 kind=NodeKind.SYMBOL,
                 symbol=str(sym.name),
                 allowed=allowed,
             )
+            if planner.repairable(planner.rejected_moves, goals + list(protect.values()), keep):
+                protect[sym] = keep
+            else:
+                planner.avoid.add(sym)
         planner.rejected = {}
     if not found:
         planner.protect = []
@@ -1036,7 +1126,12 @@ def _result(
         )
     effects = tuple(
         SideEffect(
-            str(sym.name), planner.before[sym], value, _effect_kind(planner.before[sym], value)
+            str(sym.name),
+            planner.before[sym],
+            value,
+            EffectKind.AS_REQUESTED
+            if planner.asked.get(sym) == value
+            else _effect_kind(planner.before[sym], value),
         )
         for sym, value in sorted(best.after.items(), key=lambda item: str(item[0].name))
         if sym not in planned_syms and planner.before[sym] != value
@@ -1069,10 +1164,12 @@ def _verify(
     held = tuple(t.id for t in promised if planner.holds(t))
     failed = tuple(t.id for t in promised if not planner.holds(t))
     undeclared: list[tuple[str, str, str]] = []
-    for sym, predicted in sorted(best.after.items(), key=lambda item: str(item[0].name)):
-        actual = _value(sym)
-        if actual != predicted:
-            undeclared.append((str(sym.name), predicted, actual))
+    actual = planner.changed(m.sym for m in best.moves)
+    for sym in sorted(set(actual) | set(best.after), key=lambda sym: str(sym.name)):
+        predicted = best.after.get(sym, planner.before[sym])
+        value = actual.get(sym, planner.before[sym])
+        if value != predicted:
+            undeclared.append((str(sym.name), predicted, value))
     if dict(tree.pinned) != pins:
         for name in sorted(set(pins) | set(tree.pinned)):
             if pins.get(name) != tree.pinned.get(name):
