@@ -7,19 +7,22 @@ It never prints: notices go through a callback so the CLI can put them on stderr
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import platform
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kcheck import explain as chains
 from kcheck.engine import evaluate, summarize
-from kcheck.errors import InputError, UsageError
+from kcheck.errors import InputError, KcheckError, UsageError
 from kcheck.kernel.dotconfig import (
     KNOWN_ARCHES,
     DotConfig,
     arch_names,
+    check_arch,
     detect_arch,
     parse_dotconfig,
     read_config,
@@ -28,6 +31,7 @@ from kcheck.kernel.dotconfig import (
 from kcheck.kernel.tree import DroppedValue, LoadedTree, is_kernel_tree, kernel_version, load_tree
 from kcheck.kernel.view import FileView, TreeView
 from kcheck.model import ConfigView, Explanation, Profile, Report, Tristate
+from kcheck.policy import Waiver, apply_policy, find_waiver_file, load_waivers
 from kcheck.profiles import builtin_profiles, load_profile
 
 Notify = Callable[[str], None]
@@ -46,6 +50,19 @@ class Inputs:
     cross_compile: str | None = None
     cache: bool = True
     cache_dir: Path | None = None  # default: $XDG_CACHE_HOME/kcheck
+
+
+@dataclass(frozen=True)
+class Gate:
+    """How results become a verdict: ``--strict`` and waivers (see ``kcheck.policy``).
+
+    ``waiver_file`` is an explicit ``--waivers FILE``; without one, a
+    ``.kcheck-waivers.toml`` next to the config is used when there is one.
+    """
+
+    strict: bool = False
+    waivers: tuple[Waiver, ...] = ()
+    waiver_file: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -115,8 +132,10 @@ def load_inputs(inputs: Inputs, notify: Notify) -> Loaded:
     for warning in config.warnings:
         notify(f"warning: {warning}")
     arch = inputs.arch or detect_arch(config)
-    if inputs.arch is not None and inputs.arch not in KNOWN_ARCHES:
-        raise UsageError(f"unknown --arch {inputs.arch!r}; known: {', '.join(KNOWN_ARCHES)}")
+    if inputs.arch is not None:
+        if inputs.arch not in KNOWN_ARCHES:
+            raise UsageError(f"unknown --arch {inputs.arch!r}; known: {', '.join(KNOWN_ARCHES)}")
+        check_arch(config, inputs.arch)
     tree_dir = find_tree(inputs, config)
     if tree_dir is None:
         notify(
@@ -198,7 +217,13 @@ def _warn_unknown_symbols(config: DotConfig, names: list[str], notify: Notify) -
     )
 
 
-def check(profile_name: str, inputs: Inputs, notify: Notify, explain: bool = False) -> Report:
+def check(
+    profile_name: str,
+    inputs: Inputs,
+    notify: Notify,
+    explain: bool = False,
+    gate: Gate | None = None,
+) -> Report:
     """Check a config against a profile: the verdict for every requirement.
 
     With ``explain``, every failing or warning result carries its dependency chain (this
@@ -208,16 +233,29 @@ def check(profile_name: str, inputs: Inputs, notify: Notify, explain: bool = Fal
     loaded = load_inputs(inputs, notify)
     if explain and loaded.tree is None:
         notify("--explain needs a kernel tree: the report has no dependency chains")
-    return check_loaded(profile, loaded, explain=explain)
+    return check_loaded(profile, loaded, explain=explain, gate=gate)
 
 
-def check_loaded(profile: Profile, loaded: Loaded, explain: bool = False) -> Report:
+def _waivers_for(gate: Gate, config: DotConfig) -> tuple[Waiver, ...]:
+    path = gate.waiver_file or find_waiver_file(config.path)
+    from_file = load_waivers(path) if path is not None else ()
+    # A --waive on the command line wins over the file's entry for the same id.
+    given = {w.id for w in gate.waivers}
+    return (*gate.waivers, *(w for w in from_file if w.id not in given))
+
+
+def check_loaded(
+    profile: Profile, loaded: Loaded, explain: bool = False, gate: Gate | None = None
+) -> Report:
     """Check an already loaded config against a profile (with chains when ``explain``)."""
+    gate = gate or Gate()
     names = arch_names(loaded.arch, loaded.config) if loaded.arch else frozenset[str]()
     results = evaluate(profile, loaded.view, names)
     if explain and loaded.tree is not None:
         prefer = chains.preferences_from_results(results)
         results = chains.with_chains(results, loaded.tree, prefer)
+    judged = apply_policy(results, strict=gate.strict, waivers=_waivers_for(gate, loaded.config))
+    results = judged.results
     summary = summarize(results)
     tree = loaded.tree
     version: str | None = None
@@ -234,7 +272,99 @@ def check_loaded(profile: Profile, loaded: Loaded, explain: bool = False) -> Rep
         kernel_version=version,
         results=results,
         summary=summary,
+        notices=judged.notices,
+        locations={name: a.line for name, a in loaded.config.assignments.items()},
     )
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One config of a batch: its report, or the one-line error that stopped it."""
+
+    config: str
+    report: Report | None
+    error: str | None
+    exit_code: int
+    notices: tuple[str, ...]
+
+
+def config_sources(paths: list[str]) -> list[str]:
+    """Expand directories to the configs in them (``.config``, ``*.config``, ``*defconfig``,
+    ``config-*``, and gzip'd ones), sorted; files and ``-`` are kept as given."""
+    out: list[str] = []
+    for path in paths:
+        folder = Path(path)
+        if path != "-" and folder.is_dir():
+            found = sorted(
+                str(p)
+                for p in folder.iterdir()
+                if p.is_file() and _looks_like_config(p.name.removesuffix(".gz"))
+            )
+            if not found:
+                raise InputError(
+                    "a directory with no kernel configs in it "
+                    "(.config, *.config, *defconfig, config-*)",
+                    path=path,
+                )
+            out += found
+        else:
+            out.append(path)
+    return out
+
+
+def _looks_like_config(name: str) -> bool:
+    return (
+        name == ".config" or name.endswith((".config", "defconfig")) or name.startswith("config-")
+    )
+
+
+def check_one(profile_name: str, inputs: Inputs, explain: bool, gate: Gate | None) -> BatchItem:
+    """Check one config of a batch, capturing notices and input errors instead of raising.
+
+    Runs in a worker process under ``--jobs``, so everything it returns must pickle.
+    """
+    notices: list[str] = []
+    name = inputs.config or "<running kernel>"
+    try:
+        report = check(profile_name, inputs, notices.append, explain=explain, gate=gate)
+    except KcheckError as e:
+        return BatchItem(name, None, e.location_message(), e.exit_code, tuple(notices))
+    return BatchItem(report.config, report, None, report.summary.exit_code, tuple(notices))
+
+
+def check_many(
+    profile_name: str,
+    configs: list[str],
+    inputs: Inputs,
+    *,
+    explain: bool = False,
+    gate: Gate | None = None,
+    jobs: int = 1,
+    on_done: Callable[[BatchItem], None] | None = None,
+) -> list[BatchItem]:
+    """Check many configs against one profile, in order; each tree is parsed once per process.
+
+    Configs for the same tree and arch share the loaded tree (see ``_TREES``), so a batch
+    costs one tree load plus ~20 ms per config. ``jobs`` > 1 spreads configs over processes.
+    """
+    load_profile(profile_name)  # a broken profile is one error, not one per config
+    each = [replace(inputs, config=config) for config in configs]
+    done = on_done or (lambda _item: None)
+    items: list[BatchItem] = []
+    if jobs <= 1 or len(each) <= 1:
+        for one in each:
+            item = check_one(profile_name, one, explain, gate)
+            done(item)
+            items.append(item)
+        return items
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [pool.submit(check_one, profile_name, one, explain, gate) for one in each]
+        for future in futures:
+            item = future.result()
+            done(item)
+            items.append(item)
+    return items
 
 
 def explain(

@@ -12,19 +12,26 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from kcheck import __version__, app
 from kcheck.errors import KcheckError
+from kcheck.kernel import cache as tree_cache
 from kcheck.kernel.dotconfig import KNOWN_ARCHES
 from kcheck.model import Report
 from kcheck.output import check_writable_target, write_atomic
+from kcheck.policy import parse_waive_option
 from kcheck.profiles import builtin_profiles, load_profile
-from kcheck.reporters import FORMATS, RenderOptions
+from kcheck.reporters import FORMATS, RenderOptions, render_reports
 from kcheck.reporters.chain import render_explanation_json, render_explanation_text
+from kcheck.reporters.text import summary_line
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -130,10 +137,56 @@ def format_option(f: F) -> F:
         "--format",
         "fmt",
         type=click.Choice(sorted(FORMATS)),
-        default="text",
-        show_default=True,
-        help="Report format.",
+        default=None,
+        help="Report format. Default: github under GitHub Actions (GITHUB_ACTIONS=true), "
+        "else text.",
     )(f)
+
+
+def gate_options(f: F) -> F:
+    """Options for using kcheck as a CI gate, shared by guest, host and check."""
+    options = [
+        click.option(
+            "--strict", is_flag=True, help="Recommended requirements that are not met fail too."
+        ),
+        click.option(
+            "--waivers",
+            "waiver_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="A TOML file of waivers (id, reason, optional expires). Default: "
+            ".kcheck-waivers.toml next to the config, if there is one.",
+        ),
+        click.option(
+            "--waive",
+            "waive",
+            multiple=True,
+            metavar="ID=REASON",
+            help="Waive one requirement, with the reason (repeatable).",
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            help="Text report: only what is not met, and the summary.",
+        ),
+        click.option(
+            "--report",
+            "report_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Write the report to this file instead of stdout; the summary goes to stderr.",
+        ),
+        click.option(
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=1, max=64),
+            default=1,
+            show_default=True,
+            help="Check several configs in this many processes.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
 
 
 def explain_option(f: F) -> F:
@@ -163,11 +216,109 @@ def _inputs(
     )
 
 
-def _emit_report(report: Report, fmt: str) -> int:
-    opts = RenderOptions(color=fmt == "text" and _color_wanted(sys.stdout), width=_width())
-    sys.stdout.write(FORMATS[fmt](report, opts))
-    sys.stdout.flush()
-    return report.summary.exit_code
+def _run_checks(profile: str, configs: list[str | None], options: dict[str, Any]) -> None:
+    """What guest, host and check share: check each config, render, and exit with the worst."""
+
+    def body() -> int:
+        fmt: str = options["fmt"] or (
+            "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+        )
+        report_file: Path | None = options["report_file"]
+        if report_file is not None:
+            check_writable_target(report_file)
+        gate = app.Gate(
+            strict=options["strict"],
+            waivers=tuple(parse_waive_option(w) for w in options["waive"]),
+            waiver_file=options["waiver_file"],
+        )
+        inputs = _inputs(
+            None,
+            options["tree"],
+            options["arch"],
+            options["probe"],
+            options["cross_compile"],
+            options["no_cache"],
+        )
+        if configs == [None]:
+            report = app.check(profile, inputs, _notify, options["explain"], gate)
+            return _emit([report], [], fmt, options)
+        sources = app.config_sources([c for c in configs if c is not None])
+        if len(sources) == 1:
+            one = replace(inputs, config=sources[0])
+            report = app.check(profile, one, _notify, options["explain"], gate)
+            return _emit([report], [], fmt, options)
+        items = _check_batch(profile, sources, inputs, gate, options)
+        reports = [item.report for item in items if item.report is not None]
+        errors = [(item.config, item.error) for item in items if item.error is not None]
+        code = _emit(reports, errors, fmt, options)
+        return max([code, *(item.exit_code for item in items)])
+
+    _run(body)
+
+
+def _check_batch(
+    profile: str,
+    sources: list[str],
+    inputs: app.Inputs,
+    gate: app.Gate,
+    options: dict[str, Any],
+) -> list[app.BatchItem]:
+    """Check many configs; a progress bar on a terminal; notices and errors on stderr."""
+
+    def report_item(item: app.BatchItem) -> None:
+        for notice in item.notices:
+            _notify(notice)
+        if item.error is not None:
+            _stderr(f"kcheck: error: {item.error}")
+
+    def run(done: Callable[[app.BatchItem], None]) -> list[app.BatchItem]:
+        return app.check_many(
+            profile,
+            sources,
+            inputs,
+            explain=options["explain"],
+            gate=gate,
+            jobs=options["jobs"],
+            on_done=done,
+        )
+
+    if not sys.stderr.isatty():
+        return run(report_item)
+    console = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+    with Progress(
+        TextColumn("kcheck: checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=len(sources))
+
+        def advance(item: app.BatchItem) -> None:
+            report_item(item)
+            progress.update(task, advance=1, description=Path(item.config).name)
+
+        return run(advance)
+
+
+def _emit(
+    reports: list[Report], errors: list[tuple[str, str]], fmt: str, options: dict[str, Any]
+) -> int:
+    """Render to stdout, or to --report with the summary lines on stderr; the worst code."""
+    report_file: Path | None = options["report_file"]
+    color = fmt == "text" and report_file is None and _color_wanted(sys.stdout)
+    opts = RenderOptions(color=color, width=_width(), quiet=options["quiet"])
+    text = render_reports(fmt, reports, opts, errors) if reports or errors else ""
+    if report_file is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_atomic(report_file, text)
+        for report in reports:
+            _stderr(f"kcheck: {report.config}: {summary_line(report)}")
+        _notify(f"report written to {report_file}")
+    return max([r.summary.exit_code for r in reports] + [EXIT_INPUT for _ in errors] + [0])
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -192,7 +343,7 @@ def main() -> None:
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("config", required=True)
+@click.argument("configs", metavar="CONFIG...", nargs=-1, required=True)
 @click.option(
     "--root",
     type=click.Choice(["initramfs", "virtio-blk"]),
@@ -204,20 +355,12 @@ def main() -> None:
 @tree_options
 @format_option
 @explain_option
-def guest(
-    config: str,
-    root: str,
-    tree: Path | None,
-    arch: str | None,
-    probe: bool,
-    cross_compile: str | None,
-    no_cache: bool,
-    fmt: str,
-    explain: bool,
-) -> None:
-    """Check a guest kernel config for the virtio drivers QEMU guests need.
+@gate_options
+def guest(configs: tuple[str, ...], root: str, **options: Any) -> None:
+    """Check guest kernel configs for the virtio drivers QEMU guests need.
 
-    CONFIG is a .config path, a .config.gz, or - for stdin.
+    CONFIG is a .config path, a .config.gz, - for stdin, or a directory of configs. Several
+    configs share one parsed tree and end with a summary table; the worst exit code wins.
 
     \b
     Examples:
@@ -225,14 +368,15 @@ def guest(
       kcheck guest --root virtio-blk .config
       kcheck guest --tree ~/src/linux --arch arm64 my.config --format json
       kcheck guest .config --tree ~/src/linux --explain   the chain behind every failure
+      kcheck guest configs/ --tree ~/src/linux -j 2 --quiet
+      kcheck guest .config --strict --waive virtio-balloon='fixed-memory guests'
     """
     profile = "guest-virtio-root" if root == "virtio-blk" else "guest"
-    inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
-    _run(lambda: _emit_report(app.check(profile, inputs, _notify, explain), fmt))
+    _run_checks(profile, list(configs), options)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
-@click.argument("config", required=False)
+@click.argument("configs", metavar="[CONFIG...]", nargs=-1)
 @click.option(
     "--net",
     type=click.Choice(["bridge", "tap", "nat"]),
@@ -244,18 +388,9 @@ def guest(
 @tree_options
 @format_option
 @explain_option
-def host(
-    config: str | None,
-    net: str,
-    tree: Path | None,
-    arch: str | None,
-    probe: bool,
-    cross_compile: str | None,
-    no_cache: bool,
-    fmt: str,
-    explain: bool,
-) -> None:
-    """Check a host kernel config for KVM and the guest network back end.
+@gate_options
+def host(configs: tuple[str, ...], net: str, **options: Any) -> None:
+    """Check host kernel configs for KVM and the guest network back end.
 
     With no CONFIG, checks the running kernel (/proc/config.gz, /boot/config-$(uname -r),
     /lib/modules/$(uname -r)/config) and says which file it used.
@@ -266,9 +401,9 @@ def host(
       kcheck host --net nat /boot/config-$(uname -r)
       kcheck host --tree ~/src/linux .config --format json
       kcheck host --net tap .config --explain
+      kcheck host --strict --format sarif --report kcheck.sarif .config
     """
-    inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
-    _run(lambda: _emit_report(app.check(f"host-{net}", inputs, _notify, explain), fmt))
+    _run_checks(f"host-{net}", list(configs) or [None], options)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)
@@ -279,31 +414,22 @@ def host(
     metavar="NAME|FILE",
     help="A built-in profile name (see `kcheck profiles`) or a TOML profile file.",
 )
-@click.argument("config", required=True)
+@click.argument("configs", metavar="CONFIG...", nargs=-1, required=True)
 @tree_options
 @format_option
 @explain_option
-def check(
-    profile: str,
-    config: str,
-    tree: Path | None,
-    arch: str | None,
-    probe: bool,
-    cross_compile: str | None,
-    no_cache: bool,
-    fmt: str,
-    explain: bool,
-) -> None:
-    """Check a config against any profile, built-in or your own TOML file.
+@gate_options
+def check(profile: str, configs: tuple[str, ...], **options: Any) -> None:
+    """Check configs against any profile, built-in or your own TOML file.
 
     \b
     Examples:
       kcheck check --profile my-board.toml .config
       kcheck check --profile host-nat /boot/config-6.12.0
       kcheck check --profile my-board.toml .config --explain --format json
+      kcheck check --profile my-board.toml configs/ --format junit --report kcheck.xml
     """
-    inputs = _inputs(config, tree, arch, probe, cross_compile, no_cache)
-    _run(lambda: _emit_report(app.check(profile, inputs, _notify, explain), fmt))
+    _run_checks(profile, list(configs), options)
 
 
 @main.command("explain", context_settings=CONTEXT_SETTINGS)
@@ -467,6 +593,53 @@ def profiles(name: str | None) -> None:
             return EXIT_OK
         profile = load_profile(name)
         click.echo(Path(profile.path).read_text(encoding="utf-8"), nl=False)
+        return EXIT_OK
+
+    _run(body)
+
+
+@main.group(context_settings=CONTEXT_SETTINGS)
+def cache() -> None:
+    """Show or clear the cache of parsed Kconfig trees ($XDG_CACHE_HOME/kcheck).
+
+    \b
+    Examples:
+      kcheck cache info
+      kcheck cache clear
+    """
+
+
+@cache.command("info", context_settings=CONTEXT_SETTINGS)
+def cache_info() -> None:
+    """Where the cache is, and each parsed tree in it (newest first)."""
+
+    def body() -> int:
+        directory = app.cache_dir()
+        entries = tree_cache.list_entries(directory)
+        total = sum(entry.size for entry in entries)
+        click.echo(f"cache: {directory}")
+        click.echo(f"entries: {len(entries)}, {total / 1e6:.1f} MB")
+        for entry in entries:
+            meta = entry.meta
+            when = datetime.fromtimestamp(entry.mtime).strftime("%Y-%m-%d %H:%M")
+            what = (
+                f"Linux {meta.get('version', '?')} {meta.get('arch', '?')} "
+                f"{meta.get('tree', '?')} (probes {meta.get('probes', '?')})"
+            )
+            click.echo(f"  {when}  {entry.size / 1e6:6.1f} MB  {what}")
+        return EXIT_OK
+
+    _run(body)
+
+
+@cache.command("clear", context_settings=CONTEXT_SETTINGS)
+def cache_clear() -> None:
+    """Remove every parsed tree from the cache; the next run parses again."""
+
+    def body() -> int:
+        directory = app.cache_dir()
+        removed = tree_cache.clear(directory)
+        click.echo(f"removed {removed} file(s) from {directory}")
         return EXIT_OK
 
     _run(body)

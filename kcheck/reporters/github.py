@@ -43,5 +43,5 @@ def render_github(report: Report) -> str:
         lines.append(f"::{command} {','.join(properties)}::{escape_data(message(result))}")
     for notice in report.notices:
         lines.append(f"::notice::{escape_data(notice)}")
-    lines.append(f"kcheck {report.profile}: {summary_line(report)}")
+    lines.append(f"kcheck {report.profile} {report.config}: {summary_line(report)}")
     return "\n".join(lines) + "\n"

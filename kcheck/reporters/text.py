@@ -7,7 +7,7 @@ a golden test and on a terminal without colour. Colour is only added when asked 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from rich import box
 from rich.console import Console
@@ -69,19 +69,32 @@ def _actual_cell(result: Result) -> Text:
     return Text(actual)
 
 
-def _sections(report: Report) -> dict[str, list[Result]]:
+_NOT_MET = (Status.FAIL, Status.WARN)
+
+
+def _sections(report: Report, quiet: bool = False) -> dict[str, list[Result]]:
+    """Top-level results by section; with ``quiet`` only those that fail or warn."""
     sections: dict[str, list[Result]] = {}
     for result in report.results:
+        if quiet and result.status not in _NOT_MET:
+            continue
         sections.setdefault(result.section or "Requirements", []).append(result)
     return sections
 
 
 def _failures(results: tuple[Result, ...]) -> Iterator[Result]:
-    """Results (symbol leaves) that failed or warned and have a reason to show."""
+    """Symbol leaves that failed or warned, inside results that are themselves not met.
+
+    A group that passes (one alternative is enough) or a waived result has nothing to fix,
+    even if some of its members are off.
+    """
     for result in results:
-        for _depth, row in _rows(result):
-            if row.kind is NodeKind.SYMBOL and row.status in (Status.FAIL, Status.WARN):
-                yield row
+        if result.status not in _NOT_MET:
+            continue
+        if result.kind is NodeKind.SYMBOL:
+            yield result
+        else:
+            yield from _failures(result.children)
 
 
 def summary_line(report: Report) -> str:
@@ -103,10 +116,8 @@ def summary_line(report: Report) -> str:
     return f"{verdict}: {', '.join(parts) or 'nothing to check'}"
 
 
-def render_text(report: Report, *, color: bool = False, width: int = 100) -> str:
-    """Render the report. ``color`` adds ANSI styles; the words are the same either way."""
-    buf = io.StringIO()
-    console = Console(
+def _console(buf: io.StringIO, color: bool, width: int) -> Console:
+    return Console(
         file=buf,
         width=width,
         color_system="standard" if color else None,
@@ -116,6 +127,17 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
         emoji=False,
         legacy_windows=False,
     )
+
+
+def render_text(
+    report: Report, *, color: bool = False, width: int = 100, quiet: bool = False
+) -> str:
+    """Render the report. ``color`` adds ANSI styles; the words are the same either way.
+
+    ``quiet`` keeps only what is not met (failures and warnings) and the summary line.
+    """
+    buf = io.StringIO()
+    console = _console(buf, color, width)
     facts = [f"profile {report.profile}", f"config {report.config}"]
     if report.kernel_version:
         facts.append(f"Linux {report.kernel_version}")
@@ -123,7 +145,7 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
         facts.append(report.arch)
     facts.append(f"tree {report.tree}" if report.tree else "no tree (values as written)")
     console.print(Text("kcheck: " + ", ".join(facts)), soft_wrap=True)
-    for section, results in _sections(report).items():
+    for section, results in _sections(report, quiet).items():
         table = Table(
             title=section,
             title_justify="left",
@@ -158,10 +180,44 @@ def render_text(report: Report, *, color: bool = False, width: int = 100) -> str
             if row.chain is not None:
                 console.print(Padding(chain_tree(row.chain, color), (0, 0, 0, 4)))
     for notice in report.notices:
-        console.print(Text(f"note: {notice}"))
+        console.print(Text(f"note: {notice}"), soft_wrap=True)
     verdict = summary_line(report)
     style = "bold red" if report.summary.exit_code else "bold green"
     console.print(Text(verdict, style=style))
+    return _strip(buf)
+
+
+def _strip(buf: io.StringIO) -> str:
     # rich pads table titles and rows to the table width; trailing blanks only get in the way
     # of diffs and golden files.
     return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())
+
+
+def render_batch_summary(
+    reports: list[Report],
+    errors: Sequence[tuple[str, str]] = (),
+    *,
+    color: bool = False,
+    width: int = 100,
+) -> str:
+    """One row per config checked in a batch (and per config that could not be read)."""
+    buf = io.StringIO()
+    console = _console(buf, color, width)
+    table = Table(title="Summary", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+    for column in ("Config", "Profile", "Arch", "Failed", "Warnings", "Verdict"):
+        table.add_column(column, no_wrap=column != "Config", overflow="fold")
+    for report in reports:
+        counts = report.summary.counts
+        verdict = "FAIL" if report.summary.exit_code else "OK"
+        table.add_row(
+            report.config,
+            report.profile,
+            report.arch or "?",
+            str(counts.get(str(Status.FAIL), 0)),
+            str(counts.get(str(Status.WARN), 0)),
+            Text(verdict, style="bold red" if report.summary.exit_code else "bold green"),
+        )
+    for name, message in errors:
+        table.add_row(name, "", "", "", "", Text(f"ERROR: {message}", style="bold red"))
+    console.print(table)
+    return _strip(buf)

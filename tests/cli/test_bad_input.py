@@ -112,6 +112,11 @@ def _missing(path: Path) -> Path:
 
 _GZ = gzip.compress(GOOD.encode())
 
+DIRECTORY_OF_NONE = (
+    r"{p}: a directory with no kernel configs in it "
+    r"\(\.config, \*\.config, \*defconfig, config-\*\)"
+)
+
 CONFIG_CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
     "missing file": (_missing, "{p}: no such file"),
     "directory": (_directory, "{p}: is a directory, not a kernel config"),
@@ -163,7 +168,9 @@ def test_bad_config(kcheck: Invoke, tmp_path: Path, case: str) -> None:
     setup, pattern = CONFIG_CASES[case]
     config = setup(tmp_path / "bad.config")
     before = listing(tmp_path)
-    assert_input_error(kcheck("guest", str(config)), pattern.format(p=re.escape(str(config))))
+    # guest, host and check also read directories of configs: an empty one is an error too.
+    guest_pattern = pattern if case != "directory" else DIRECTORY_OF_NONE
+    assert_input_error(kcheck("guest", str(config)), guest_pattern.format(p=re.escape(str(config))))
     out = tmp_path / "out.config"
     run = kcheck("resolve", str(config), "-o", str(out))
     assert_input_error(run, pattern.format(p=re.escape(str(config))))
@@ -333,9 +340,24 @@ def test_bad_tree(kcheck: Invoke, tmp_path: Path, case: str) -> None:
 @pytest.mark.parametrize("arch", ["arm64", "powerpc"])
 def test_arch_the_tree_lacks(kcheck: Invoke, tmp_path: Path, arch: str) -> None:
     tree = make_tree(tmp_path / "tree", dict(TREE))
-    (tmp_path / "x.config").write_text(GOOD)
+    (tmp_path / "x.config").write_text("CONFIG_VIRTIO_NET=y\n")  # no arch of its own
     run = kcheck("guest", str(tmp_path / "x.config"), "--tree", str(tree), "--arch", arch)
     assert_input_error(run, re.escape(f"{tree}: no arch/{arch}/Kconfig in this tree"))
+
+
+@pytest.mark.parametrize("arch", ["arm64", "powerpc"])
+def test_arch_other_than_the_configs(kcheck: Invoke, tmp_path: Path, arch: str) -> None:
+    tree = make_tree(tmp_path / "tree", dict(TREE))
+    (tmp_path / "x.config").write_text(GOOD)
+    run = kcheck("guest", str(tmp_path / "x.config"), "--tree", str(tree), "--arch", arch)
+    assert_input_error(
+        run,
+        re.escape(f"{tmp_path / 'x.config'}: this config is for x86_64 (CONFIG_X86_64=y on line ")
+        + r"\d+"
+        + re.escape(
+            f"), not for --arch {arch}; leave --arch out, or give a config for that architecture"
+        ),
+    )
 
 
 def test_config_arch_the_tree_lacks(kcheck: Invoke, tmp_path: Path) -> None:

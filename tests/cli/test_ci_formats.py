@@ -98,13 +98,11 @@ SET_TO_N = "set to n in the config"
 
 
 def report_for(profile: str, config: str, *, locations: bool = True) -> Report:
-    """The report app.check gives, with the .config lines app.check_loaded is to fill in."""
+    """The report app.check gives (it records each symbol's .config line), or without lines."""
     report = app.check(profile, app.Inputs(config=config), lambda _msg: None)
-    if not locations:
-        return report
     parsed = parse_dotconfig(read_config(config))
-    lines = {name: a.line for name, a in parsed.assignments.items()}
-    return dataclasses.replace(report, locations=lines)
+    assert report.locations == {name: a.line for name, a in parsed.assignments.items()}
+    return report if locations else dataclasses.replace(report, locations={})
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
@@ -260,7 +258,7 @@ def test_github_annotations(files: tuple[str, str]) -> None:
         f"::error {at},line=6,title=kcheck mini%3A transport::transport (required): none of "
         f"the alternatives holds (CONFIG_VIRTIO_PCI is n, wanted y|m: {SET_TO_N}; "
         f"CONFIG_VIRTIO_MMIO is n, wanted y|m: {SET_TO_N}). Needed for: a virtio transport",
-        "kcheck mini: FAIL: 2 failed, 1 warnings, 1 optional missing, 1 not applicable",
+        f"kcheck mini {config}: FAIL: 2 failed, 1 warnings, 1 optional missing, 1 not applicable",
     ]
 
 

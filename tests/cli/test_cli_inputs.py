@@ -56,7 +56,10 @@ def test_missing_config_is_one_line_exit_2(kcheck: Invoke, tmp_path: Path) -> No
 def test_directory_is_exit_2(kcheck: Invoke, tmp_path: Path) -> None:
     run = kcheck("guest", str(tmp_path))
     assert (run.code, run.out) == (2, "")
-    assert run.err == f"kcheck: error: {tmp_path}: is a directory, not a kernel config\n"
+    assert run.err == (
+        f"kcheck: error: {tmp_path}: a directory with no kernel configs in it "
+        "(.config, *.config, *defconfig, config-*)\n"
+    )
 
 
 def test_garbage_names_line(kcheck: Invoke, tmp_path: Path) -> None:
@@ -162,3 +165,20 @@ def test_profiles_show_one(kcheck: Invoke) -> None:
     run = kcheck("profiles", "guest")
     assert run.code == 0
     assert 'symbol = "VIRTIO_NET"' in run.out
+
+
+def test_cache_info_and_clear(kcheck: Invoke, tmp_path: Path) -> None:
+    from kcheck.kernel import cache
+
+    directory = tmp_path / "cache" / "kcheck"  # the fixture's XDG_CACHE_HOME
+    meta = {"tree": "/src/linux", "arch": "arm64", "version": "6.12.117", "probes": "from x"}
+    cache.write_entry(directory, cache.Entry(key="k", files=[], env={}, payload=1, meta=meta))
+    info = kcheck("cache", "info")
+    assert info.code == 0
+    lines = info.out.splitlines()
+    assert lines[:2] == [f"cache: {directory}", lines[1]]
+    assert lines[1].startswith("entries: 1, ")
+    assert lines[2].endswith("Linux 6.12.117 arm64 /src/linux (probes from x)")
+    cleared = kcheck("cache", "clear")
+    assert (cleared.code, cleared.out) == (0, f"removed 2 file(s) from {directory}\n")
+    assert kcheck("cache", "info").out.splitlines()[1] == "entries: 0, 0.0 MB"
