@@ -225,11 +225,21 @@ def _assign(
     assignments[sym] = Assignment(value, lineno)
 
 
+_BARE_VALUE_RE = re.compile(r"\S+")
+_QUOTED_VALUE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*')
+_ESCAPE_RE = re.compile(r"\\(.)")
+
+
 def _parse_value(text: str, name: str, lineno: int) -> str:
     if not text.startswith('"'):
-        if not text or any(c.isspace() for c in text):
+        if not _BARE_VALUE_RE.fullmatch(text):
             raise InputError(f"malformed value {text!r}", path=name, line=lineno)
         return text
+    # The common, well-formed case in one regex; the loop below finds what is wrong otherwise.
+    quoted = _QUOTED_VALUE_RE.fullmatch(text)
+    if quoted:
+        inner = quoted.group(1)
+        return _ESCAPE_RE.sub(r"\1", inner) if "\\" in inner else inner
     # A quoted string: backslash escapes a quote or a backslash, as in the kernel.
     out: list[str] = []
     i = 1

@@ -35,7 +35,7 @@ def test_parallel_cold_cache(kernel_trees: dict[str, Path], tmp_path: Path) -> N
     argv = guest_argv(kernel_trees["7.2"], "7.2", "x86_64_defconfig.config")
     procs = [
         subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        for _ in range(4)
+        for _ in range(8)
     ]
     results = [p.communicate(timeout=300) for p in procs]
     codes = {p.returncode for p in procs}
