@@ -16,8 +16,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kcheck import explain as chains
+from kcheck import fixer
 from kcheck.engine import evaluate, summarize
 from kcheck.errors import InputError, KcheckError, UsageError
+from kcheck.fragment import apply_fragment, render_fragment
 from kcheck.kernel.dotconfig import (
     KNOWN_ARCHES,
     DotConfig,
@@ -30,7 +32,7 @@ from kcheck.kernel.dotconfig import (
 )
 from kcheck.kernel.tree import DroppedValue, LoadedTree, is_kernel_tree, kernel_version, load_tree
 from kcheck.kernel.view import FileView, TreeView
-from kcheck.model import ConfigView, Explanation, Profile, Report, Tristate
+from kcheck.model import ConfigView, Explanation, FixPlan, Profile, Report, Tristate
 from kcheck.policy import Waiver, apply_policy, find_waiver_file, load_waivers
 from kcheck.profiles import builtin_profiles, load_profile
 
@@ -365,6 +367,38 @@ def check_many(
             done(item)
             items.append(item)
     return items
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    """A fix: the report it started from, the plan, its fragment, and for ``--in-place`` the
+    config that merging the fragment and running olddefconfig gives (None without a tree)."""
+
+    report: Report
+    plan: FixPlan
+    fragment: str
+    merged: str | None
+    source: DotConfig
+
+
+def fix(
+    profile_name: str,
+    inputs: Inputs,
+    notify: Notify,
+    *,
+    include_optional: bool = False,
+    gate: Gate | None = None,
+) -> FixOutcome:
+    """One joint, verified plan that makes the profile's failing requirements hold."""
+    profile = load_profile(profile_name)
+    loaded = load_inputs(inputs, notify)
+    report = check_loaded(profile, loaded, gate=gate)
+    plan = fixer.fix(report, loaded.tree, loaded.config.text, include_optional=include_optional)
+    text = render_fragment(plan)
+    merged = None
+    if loaded.tree is not None and plan.changes:
+        merged = apply_fragment(loaded.tree, loaded.config.text, text, config_name=report.config)
+    return FixOutcome(report, plan, text, merged, loaded.config)
 
 
 def explain(

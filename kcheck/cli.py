@@ -22,15 +22,17 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from kcheck import __version__, app
-from kcheck.errors import KcheckError
+from kcheck.errors import InputError, KcheckError, UsageError
+from kcheck.fragment import fragment_name
 from kcheck.kernel import cache as tree_cache
 from kcheck.kernel.dotconfig import KNOWN_ARCHES
-from kcheck.model import Report
-from kcheck.output import check_writable_target, write_atomic
+from kcheck.model import FixPlan, Report
+from kcheck.output import check_in_place_target, check_writable_target, write_atomic
 from kcheck.policy import parse_waive_option
 from kcheck.profiles import builtin_profiles, load_profile
 from kcheck.reporters import FORMATS, RenderOptions, render_reports
 from kcheck.reporters.chain import render_explanation_json, render_explanation_text
+from kcheck.reporters.fix import render_fix_json, render_fix_text
 from kcheck.reporters.text import summary_line
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -216,8 +218,152 @@ def _inputs(
     )
 
 
+def fix_options(f: F) -> F:
+    """Options of ``--fix``, shared by guest, host and check."""
+    options = [
+        click.option(
+            "--fix",
+            is_flag=True,
+            help="Compute one verified plan that makes every failing required and recommended "
+            "requirement hold, and write it as a merge_config.sh fragment (stdout, or -o).",
+        ),
+        click.option(
+            "--all", "fix_all", is_flag=True, help="--fix: include optional requirements."
+        ),
+        click.option(
+            "-o",
+            "--output",
+            "fix_output",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="--fix: write the fragment here; the summary goes to stdout.",
+        ),
+        click.option(
+            "--fragment-dir",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="--fix: write DIR/kcheck-<profile>.config (in kernel/configs or "
+            "arch/$ARCH/configs, `make kcheck-<profile>.config` merges it).",
+        ),
+        click.option(
+            "--in-place",
+            is_flag=True,
+            help="--fix: rewrite CONFIG itself as make olddefconfig would after merging, "
+            "atomically, keeping CONFIG.old.",
+        ),
+        click.option(
+            "--allow-disable",
+            is_flag=True,
+            help="--fix: accept a plan that turns off something that is on now.",
+        ),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _run_fix(profile: str, configs: list[str | None], options: dict[str, Any]) -> None:
+    """``--fix``: plan, verify, refuse what turns things off, then write where asked."""
+
+    def body() -> int:
+        if len(configs) != 1:
+            raise UsageError("--fix takes one config at a time")
+        config = configs[0]
+        fmt = options["fmt"] or "text"
+        if fmt not in ("text", "json"):
+            raise UsageError("--fix reports as text or json")
+        output: Path | None = options["fix_output"]
+        fragment_dir: Path | None = options["fragment_dir"]
+        in_place: bool = options["in_place"]
+        if in_place and (config is None or config == "-"):
+            raise UsageError(
+                "--in-place needs a config file to rewrite, not stdin or the running kernel"
+            )
+        targets: list[Path] = []
+        if output is not None:
+            targets.append(output)
+        if fragment_dir is not None:
+            if not fragment_dir.is_dir():
+                raise InputError("no such directory", path=fragment_dir)
+            targets.append(fragment_dir / fragment_name(profile))
+        for target in targets:
+            check_writable_target(target)  # before the work: a bad target writes nothing
+        if in_place and config is not None:
+            check_in_place_target(Path(config))
+        inputs = _inputs(
+            config,
+            options["tree"],
+            options["arch"],
+            options["probe"],
+            options["cross_compile"],
+            options["no_cache"],
+        )
+        gate = app.Gate(
+            strict=options["strict"],
+            waivers=tuple(parse_waive_option(w) for w in options["waive"]),
+            waiver_file=options["waiver_file"],
+        )
+        outcome = app.fix(profile, inputs, _notify, include_optional=options["fix_all"], gate=gate)
+        plan = outcome.plan
+        summary = render_fix_json(plan) if fmt == "json" else render_fix_text(plan)
+        to_files = bool(targets) or in_place
+        turned_off = _turned_off(plan)
+        refused = bool(turned_off) and not options["allow_disable"]
+        broken = plan.verification is not None and not plan.verification.ok
+        if in_place and outcome.merged is None and plan.changes:
+            raise UsageError("--in-place needs a kernel tree to resolve the result: pass --tree")
+        if refused or broken:
+            sys.stdout.write(summary)
+            if refused:
+                _notify(
+                    "refusing to write the fix: it turns off "
+                    + ", ".join(turned_off)
+                    + " (on now); pass --allow-disable to accept that"
+                )
+            else:
+                _notify("the plan did not verify; nothing written (this is worth a bug report)")
+            return EXIT_FAIL
+        if not to_files:
+            sys.stdout.write(outcome.fragment)
+            sys.stdout.flush()
+            _stderr(summary.rstrip("\n"))
+        else:
+            for target in targets:
+                write_atomic(target, outcome.fragment)
+                _notify(f"fragment written to {target}")
+            if in_place and config is not None and outcome.merged is not None:
+                path = Path(config)
+                write_atomic(path, outcome.merged, backup=path.with_name(path.name + ".old"))
+                _notify(f"{config} rewritten; the previous one is {path.name}.old")
+            sys.stdout.write(summary)
+        return EXIT_FAIL if plan.impossible else EXIT_OK
+
+    _run(body)
+
+
+def _turned_off(plan: FixPlan) -> list[str]:
+    """What the plan turns off (or lowers) that no requirement asked to turn off."""
+    asked = {c.symbol for c in plan.changes if c.required_by}
+    return [symbol for symbol in plan.turns_off if symbol not in asked]
+
+
 def _run_checks(profile: str, configs: list[str | None], options: dict[str, Any]) -> None:
     """What guest, host and check share: check each config, render, and exit with the worst."""
+    if options["fix"]:
+        _run_fix(profile, configs, options)
+        return
+    fix_only = [
+        name
+        for name, flag in (
+            ("--all", "fix_all"),
+            ("-o", "fix_output"),
+            ("--fragment-dir", "fragment_dir"),
+            ("--in-place", "in_place"),
+            ("--allow-disable", "allow_disable"),
+        )
+        if options[flag]
+    ]
+    if fix_only:
+        _run(lambda: _usage(f"{', '.join(fix_only)} only go with --fix"))
+        return
 
     def body() -> int:
         fmt: str = options["fmt"] or (
@@ -254,6 +400,10 @@ def _run_checks(profile: str, configs: list[str | None], options: dict[str, Any]
         return max([code, *(item.exit_code for item in items)])
 
     _run(body)
+
+
+def _usage(message: str) -> int:
+    raise UsageError(message)
 
 
 def _check_batch(
@@ -356,6 +506,7 @@ def main() -> None:
 @format_option
 @explain_option
 @gate_options
+@fix_options
 def guest(configs: tuple[str, ...], root: str, **options: Any) -> None:
     """Check guest kernel configs for the virtio drivers QEMU guests need.
 
@@ -389,6 +540,7 @@ def guest(configs: tuple[str, ...], root: str, **options: Any) -> None:
 @format_option
 @explain_option
 @gate_options
+@fix_options
 def host(configs: tuple[str, ...], net: str, **options: Any) -> None:
     """Check host kernel configs for KVM and the guest network back end.
 
@@ -419,6 +571,7 @@ def host(configs: tuple[str, ...], net: str, **options: Any) -> None:
 @format_option
 @explain_option
 @gate_options
+@fix_options
 def check(profile: str, configs: tuple[str, ...], **options: Any) -> None:
     """Check configs against any profile, built-in or your own TOML file.
 

@@ -32,6 +32,22 @@ def check_writable_target(path: Path) -> None:
         raise InputError("not a regular file; refusing to write to it", path=path)
 
 
+def check_in_place_target(path: Path) -> None:
+    """A config to be rewritten in place: a regular, plain-text file (not gzip, not a device).
+
+    A symlink to a regular file is fine: its target is replaced, the link stays.
+    """
+    try:
+        st = path.stat()
+    except OSError as e:
+        raise InputError(f"cannot rewrite: {e.strerror}", path=path) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise InputError("not a regular file; refusing to rewrite it", path=path)
+    with path.open("rb") as f:
+        if f.read(2) == b"\x1f\x8b":
+            raise InputError("a gzip file; --in-place writes plain text, use -o", path=path)
+
+
 def write_atomic(path: Path, text: str, *, backup: Path | None = None) -> None:
     """Replace ``path`` with ``text`` atomically; keep the old file at ``backup`` if given.
 
