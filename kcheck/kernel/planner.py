@@ -191,6 +191,8 @@ def _prompt_conds(sc: Any) -> list[Any]:
 
 
 def _value(sym: Any) -> str:
+    if sym.orig_type is BOOL or sym.orig_type is TRISTATE:
+        return _TRI[sym.tri_value]
     return str(sym.str_value)
 
 
@@ -300,6 +302,7 @@ class _Planner:
         self.prefer = prefer
         self.state = _State(self.kconf)
         self.before: dict[Any, str] = {}
+        self._covered: set[Any] = set()
         # What the loaded config itself assigns (a user value), per symbol.
         self.asked: dict[Any, str] = {}
         self.blocks: list[str] = []
@@ -577,7 +580,7 @@ class _Planner:
             ]
             if not others:
                 self.block(here, f"{sym.name} is the only member of its choice that can be picked")
-            was_on = self.before.get(sym) == "y"
+            was_on = self.before_value(sym) == "y"
             return [_Move(other, Y, was_on) for other in others]
         rev = _tri(sym.rev_dep)
         if rev > limit:
@@ -590,7 +593,7 @@ class _Planner:
         values = [value for value in sym.assignable if value <= limit]
         if sym.visibility and values:
             # Turning down is a turn-off only for what was on before the plan.
-            was = Tristate.parse(self.before.get(sym, "n")) or Tristate.N
+            was = Tristate.parse(self.before_value(sym)) or Tristate.N
             return [_Move(sym, max(values), was > max(values))]
         self.block(here, f"{sym.name} (={sym.str_value}) has no visible prompt to turn it down")
         return []
@@ -762,15 +765,49 @@ class _Planner:
             self.state.apply_all(applied)
 
     def snapshot(self) -> None:
-        """Every defined symbol's value with no plan applied (:attr:`before`)."""
-        applied = self.state.reset()
-        self.before = {sym: _value(sym) for sym in self.kconf.unique_defined_syms}
+        """What the loaded config itself assigns (:attr:`asked`); values come lazily."""
         self.asked = {
             sym: _TRI[sym.user_value] if isinstance(sym.user_value, int) else str(sym.user_value)
-            for sym in self.before
+            for sym in self.kconf.unique_defined_syms
             if sym.user_value is not None
         }
-        self.state.apply_all(applied)
+        self._covered = set()
+
+    def ensure_before(self, roots: Iterable[Any]) -> None:
+        """Fill :attr:`before` (values with no plan applied) for every symbol that setting
+        ``roots`` can change: the dependents closure, computed once per root. The plan under
+        way is taken off for that and put back."""
+        new = [root for root in roots if root not in self._covered]
+        if not new:
+            return
+        seen: set[Any] = set(new)
+        stack = list(new)
+        while stack:
+            item = stack.pop()
+            following = list(item._dependents)
+            if item.__class__ is Choice:
+                following += item.syms
+            elif item.choice is not None:
+                following.append(item.choice)
+            for dep in following:
+                if dep not in seen:
+                    seen.add(dep)
+                    stack.append(dep)
+        missing = [s for s in seen if s.__class__ is Symbol and s.nodes and s not in self.before]
+        if missing:
+            applied = self.state.reset()
+            for sym in missing:
+                self.before[sym] = _value(sym)
+            self.state.apply_all(applied)
+        self._covered.update(new)
+
+    def before_value(self, sym: Any) -> str:
+        """``sym``'s value with no plan applied."""
+        if sym not in self.before:
+            applied = self.state.reset()
+            self.before[sym] = _value(sym)
+            self.state.apply_all(applied)
+        return self.before[sym]
 
     def changed(self, syms: Iterable[Any]) -> dict[Any, str]:
         """The values, in the current state, of ``syms`` and of every symbol whose value
@@ -785,6 +822,7 @@ class _Planner:
         seen: set[Any] = set()
         stack = list(syms)
         roots = set(stack)
+        self.ensure_before(roots)
         while stack:
             item = stack.pop()
             if item in seen:
@@ -811,7 +849,15 @@ class _Planner:
     def turned_down(self, solution: _Solution) -> dict[Any, str]:
         """Symbols that were y/m and the solution (applied now) turns down, with the old value."""
         out: dict[Any, str] = {}
-        for sym, new in self.changed(m.sym for m in solution.moves).items():
+        applied = None
+        if tuple(self.state.moves) != solution.moves:
+            applied = self.state.reset()
+            self.state.apply_all(solution.moves)
+        solution.after = self.changed(m.sym for m in solution.moves)
+        if applied is not None:
+            self.state.reset()
+            self.state.apply_all(applied)
+        for sym, new in solution.after.items():
             if sym in self.tolerated or self.asked.get(sym) == new:
                 continue
             old = self.before[sym]
@@ -821,12 +867,13 @@ class _Planner:
 
     def measure(self, solution: _Solution) -> None:
         """Values after the solution for every symbol it changes, and how many go up/down."""
-        applied = self.state.reset()
-        self.state.apply_all(solution.moves)
-        after = self.changed(m.sym for m in solution.moves)
-        self.state.reset()
-        self.state.apply_all(applied)
-        solution.after = after
+        if not solution.after:
+            applied = self.state.reset()
+            self.state.apply_all(solution.moves)
+            solution.after = self.changed(m.sym for m in solution.moves)
+            self.state.reset()
+            self.state.apply_all(applied)
+        after = solution.after
         on = off = 0
         for sym, value in after.items():
             old = Tristate.parse(self.before[sym])
@@ -1136,6 +1183,7 @@ def _result(
         for sym, value in sorted(best.after.items(), key=lambda item: str(item[0].name))
         if sym not in planned_syms and planner.before[sym] != value
     )
+    planner.ensure_before(m.sym for m in moves)  # before the verification loads another config
     verification = _verify(planner, best, feasible, keep)
     return PlanResult(
         changes=tuple(changes),
@@ -1157,10 +1205,15 @@ def _verify(
     """
     tree = planner.tree
     planner.state.reset()
+    promised = feasible + keep + planner.protect
+    if not best.moves:
+        # Nothing to merge: the config is already what the plan would give.
+        held = tuple(t.id for t in promised if planner.holds(t))
+        failed = tuple(t.id for t in promised if not planner.holds(t))
+        return FixVerification(held=held, failed=failed, undeclared=())
     pins = dict(tree.pinned)
     merged = merge_config_text(planner.text, _fragment(best.moves))
     tree.load_values(merged, f"{planner.name} + kcheck fix")
-    promised = feasible + keep + planner.protect
     held = tuple(t.id for t in promised if planner.holds(t))
     failed = tuple(t.id for t in promised if not planner.holds(t))
     undeclared: list[tuple[str, str, str]] = []
