@@ -74,10 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         for entry in entries:
             for config in (entry.config, entry.perturbed):
                 inputs = app.Inputs(config=str(config), tree=source, cache_dir=cache)
-                loaded = app.load_inputs(inputs, lambda _msg: None)
                 before_text = tool.olddefconfig(config, entry.target).output
                 before = parse_dotconfig(ConfigInput("before", before_text))
                 for profile in args.profiles:
+                    # Loaded again each time: checking the merged output below loads that
+                    # into the same (cached) tree.
+                    loaded = app.load_inputs(inputs, lambda _msg: None)
                     report = app.check_loaded(load_profile(profile), loaded)
                     plan = fixer.fix(
                         report, loaded.tree, loaded.config.text, include_optional=args.all
