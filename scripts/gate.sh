@@ -16,4 +16,5 @@ python3 -m ruff check kcheck tests bench
 echo "== mypy --strict"
 python3 -m mypy --strict
 echo "== pytest"
-python3 -m pytest "$@"
+# Spread the tests over the machine's cores (KCHECK_TEST_JOBS=0 runs them in one process).
+python3 -m pytest -n "${KCHECK_TEST_JOBS:-auto}" "$@"

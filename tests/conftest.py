@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,16 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("KCHECK_SHARED", REPO.parent / "shared"))
 TREE_VERSIONS = ("6.12", "7.2")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One tree cache for the whole test session, never the user's ~/.cache/kcheck.
+
+    Tests that are about the cache give their own directory; all others share this one, so
+    each real tree is parsed once per session (per xdist worker) instead of once per test.
+    """
+    del config
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="kcheck-test-cache-")
 
 
 def in_ci() -> bool:
@@ -56,11 +67,3 @@ def kernel_trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             tar.extractall(root, filter="data")
         trees[version] = root / f"linux-{version}"
     return trees
-
-
-@pytest.fixture
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private XDG cache dir, so tests never touch the user's cache."""
-    home = tmp_path / "cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(home))
-    return home

@@ -29,14 +29,13 @@ Invoke = Callable[..., Run]
 
 @pytest.fixture
 def kcheck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
-    """Call ``kcheck(*args, input=..., env=...)``; runs in a fresh cwd with a private cache."""
+    """Call ``kcheck(*args, input=..., env=...)`` in a fresh cwd, with the session's cache."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("KCHECK_TREE", raising=False)
     monkeypatch.delenv("CROSS_COMPILE", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
     monkeypatch.setenv("COLUMNS", "120")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
 
     def invoke(
         *args: str, input: str | bytes | None = None, env: dict[str, str] | None = None

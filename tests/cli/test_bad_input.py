@@ -331,7 +331,8 @@ def test_bad_tree(kcheck: Invoke, tmp_path: Path, case: str) -> None:
     tree = make_tree(tmp_path / "tree", files)
     (tmp_path / "x.config").write_text(GOOD)
     before = listing(tmp_path)
-    run = kcheck("guest", str(tmp_path / "x.config"), "--tree", str(tree))
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    run = kcheck("guest", str(tmp_path / "x.config"), "--tree", str(tree), env=env)
     assert_input_error(run, pattern.replace("{t}", re.escape(str(tree))))
     assert listing(tmp_path) == before
     assert not list((tmp_path / "cache").rglob("*.pickle"))  # a failed parse is not cached

@@ -170,15 +170,16 @@ def test_profiles_show_one(kcheck: Invoke) -> None:
 def test_cache_info_and_clear(kcheck: Invoke, tmp_path: Path) -> None:
     from kcheck.kernel import cache
 
-    directory = tmp_path / "cache" / "kcheck"  # the fixture's XDG_CACHE_HOME
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    directory = tmp_path / "cache" / "kcheck"
     meta = {"tree": "/src/linux", "arch": "arm64", "version": "6.12.117", "probes": "from x"}
     cache.write_entry(directory, cache.Entry(key="k", files=[], env={}, payload=1, meta=meta))
-    info = kcheck("cache", "info")
+    info = kcheck("cache", "info", env=env)
     assert info.code == 0
     lines = info.out.splitlines()
     assert lines[:2] == [f"cache: {directory}", lines[1]]
     assert lines[1].startswith("entries: 1, ")
     assert lines[2].endswith("Linux 6.12.117 arm64 /src/linux (probes from x)")
-    cleared = kcheck("cache", "clear")
+    cleared = kcheck("cache", "clear", env=env)
     assert (cleared.code, cleared.out) == (0, f"removed 2 file(s) from {directory}\n")
-    assert kcheck("cache", "info").out.splitlines()[1] == "entries: 0, 0.0 MB"
+    assert kcheck("cache", "info", env=env).out.splitlines()[1] == "entries: 0, 0.0 MB"
