@@ -654,6 +654,8 @@ class _Planner:
             self.nodes += 1
             if self.nodes > limit or time.monotonic() > deadline:
                 raise _Stop
+            if reject_turn_offs and self.avoid and self.avoided_down():
+                return  # no later line brings it back up (the repair found none)
             goal = next((g for g in goals if not self.holds(g)), None)
             if goal is None:
                 solution = self.minimize(tuple(self.state.moves), goals)
@@ -845,6 +847,15 @@ class _Planner:
             for sym, value in out.items()
             if sym in roots or value != self.before.get(sym)
         }
+
+    def avoided_down(self) -> bool:
+        """Is a symbol the search avoids turning down turned down now?"""
+        for sym in self.avoid:
+            new = _value(sym)
+            old = self.before_value(sym)
+            if new != old and (new == "n" or old == "y") and self.asked.get(sym) != new:
+                return True
+        return False
 
     def turned_down(self, solution: _Solution) -> dict[Any, str]:
         """Symbols that were y/m and the solution (applied now) turns down, with the old value."""
