@@ -1117,6 +1117,8 @@ def _joint(planner: _Planner, goals: list[FixTarget]) -> list[_Solution]:
 
 
 def _impossible(target: FixTarget, chain: tuple[str, ...]) -> ImpossibleTarget:
+    # From the target down: a block is recorded when its branch gives up, deepest first.
+    chain = tuple(sorted(chain, key=lambda step: step.split(":", 1)[0].count(" -> ")))
     symbols = " ".join(leaf.symbol for leaf in _leaves(target))
     return ImpossibleTarget(target.id, symbols, _wanted(target), chain or ("no way found",))
 

@@ -16,8 +16,9 @@ import pytest
 
 from kcheck import app, fixer
 from kcheck.fragment import apply_fragment, render_fragment
+from kcheck.kernel.planner import plan
 from kcheck.kernel.tree import LoadedTree
-from kcheck.model import FixPlan, Level, Report, Status
+from kcheck.model import FixPlan, FixTarget, Level, NodeKind, Report, Status
 from kcheck.profiles import load_profile
 from tests.conftest import SHARED, TREE_VERSIONS, corpus_names
 
@@ -144,3 +145,30 @@ def test_tinyconfig_guest_reaches_a_bootable_virtio_guest(
     assert plan.verification is not None
     assert plan.verification.ok
     assert plan.impossible == ()
+
+
+@pytest.mark.parametrize("version", TREE_VERSIONS)
+def test_impossible_targets_on_real_trees(
+    kernel_trees: dict[str, Path], cache: Path, version: str
+) -> None:
+    """KVM_E500V2 on an e500mc config, KVM_GUEST on arm64: impossible, with the chain."""
+    e500v2 = FixTarget(id="e500v2", kind=NodeKind.SYMBOL, symbol="KVM_E500V2", allowed=("y",))
+    guest = FixTarget(id="kvm-guest", kind=NodeKind.SYMBOL, symbol="KVM_GUEST", allowed=("y",))
+    corenet = load(
+        SHARED / "corpus" / version / "corenet32_smp_defconfig.config", kernel_trees[version], cache
+    )
+    assert corenet.tree is not None
+    result = plan(corenet.tree, corenet.config.text, [e500v2], config_name=corenet.config.name)
+    assert result.changes == ()
+    (item,) = result.impossible
+    assert item.chain[0] == "KVM_E500V2: depends on !PPC_E500MC (=y)"
+    assert "CORENET_GENERIC (=y)" in item.chain[1]
+    arm64 = load(
+        SHARED / "corpus" / version / "arm64_defconfig.config", kernel_trees[version], cache
+    )
+    assert arm64.tree is not None
+    result = plan(arm64.tree, arm64.config.text, [e500v2, guest], config_name=arm64.config.name)
+    assert {i.id: i.chain for i in result.impossible} == {
+        "e500v2": ("KVM_E500V2 is not defined in this tree (arm64)",),
+        "kvm-guest": ("KVM_GUEST is not defined in this tree (arm64)",),
+    }
