@@ -10,6 +10,8 @@ merge_config.sh and C tool.
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,37 @@ def test_impossible_targets_on_real_trees(
         "e500v2": ("KVM_E500V2 is not defined in this tree (arm64)",),
         "kvm-guest": ("KVM_GUEST is not defined in this tree (arm64)",),
     }
+
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "fix"
+GOLDEN_CASES = [
+    ("6.12", "corenet32_smp_defconfig.config", "guest", False),
+    ("7.2", "corenet32_smp_defconfig.config", "guest", True),
+    ("6.12", "tinyconfig-x86_64.config", "guest", False),
+    ("6.12", "debian-amd64-none.perturbed.config", "host-nat", False),
+]
+
+
+@pytest.mark.parametrize(("version", "name", "profile", "everything"), GOLDEN_CASES)
+def test_fragment_golden(
+    kernel_trees: dict[str, Path],
+    cache: Path,
+    version: str,
+    name: str,
+    profile: str,
+    everything: bool,
+) -> None:
+    """The fragments users merge, byte for byte. Refresh on purpose with
+    ``KCHECK_UPDATE_GOLDEN=1 python -m pytest tests/integration/test_fix_corpus.py -k golden``."""
+    plan, _report, _loaded = plan_for(
+        version, name, profile, kernel_trees, cache, include_optional=everything
+    )
+    text = render_fragment(replace(plan, config=name))
+    path = (
+        GOLDEN
+        / f"{profile}-{name.removesuffix('.config')}-{version}{'-all' if everything else ''}.config"
+    )
+    if os.environ.get("KCHECK_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    assert text == path.read_text()
