@@ -143,7 +143,11 @@ def test_impossible_targets_with_their_chain(parse_case: ParseCase) -> None:
         want("NOT_IN_THIS_TREE"),
         want("PLATFORM", "y"),
     ]
+    tree.load_values("CONFIG_PLATFORM=y\n", "in.config")
+    before = tree.resolved_text()
     result = run(tree, "CONFIG_PLATFORM=y\n", *targets)
+    # Nothing to merge, so nothing was loaded: the search's own changes were all undone.
+    assert tree.resolved_text() == before
     impossible = {item.id: item.chain for item in result.impossible}
     assert set(impossible) == {"kvm_e500v2", "needs_never", "const_off", "not_in_this_tree"}
     assert any("E500MC is selected by PLATFORM" in step for step in impossible["kvm_e500v2"])
