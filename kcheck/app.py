@@ -231,7 +231,17 @@ def check(
     With ``explain``, every failing or warning result carries its dependency chain (this
     needs a tree; without one the results say why in one line, as always).
     """
-    profile = load_profile(profile_name)
+    return check_profile(load_profile(profile_name), inputs, notify, explain, gate)
+
+
+def check_profile(
+    profile: Profile,
+    inputs: Inputs,
+    notify: Notify,
+    explain: bool = False,
+    gate: Gate | None = None,
+) -> Report:
+    """:func:`check` with the profile already loaded (a batch loads it once)."""
     loaded = load_inputs(inputs, notify)
     if explain and loaded.tree is None:
         notify("--explain needs a kernel tree: the report has no dependency chains")
@@ -320,7 +330,7 @@ def _looks_like_config(name: str) -> bool:
     )
 
 
-def check_one(profile_name: str, inputs: Inputs, explain: bool, gate: Gate | None) -> BatchItem:
+def check_one(profile: Profile, inputs: Inputs, explain: bool, gate: Gate | None) -> BatchItem:
     """Check one config of a batch, capturing notices and input errors instead of raising.
 
     Runs in a worker process under ``--jobs``, so everything it returns must pickle.
@@ -328,7 +338,7 @@ def check_one(profile_name: str, inputs: Inputs, explain: bool, gate: Gate | Non
     notices: list[str] = []
     name = inputs.config or "<running kernel>"
     try:
-        report = check(profile_name, inputs, notices.append, explain=explain, gate=gate)
+        report = check_profile(profile, inputs, notices.append, explain=explain, gate=gate)
     except KcheckError as e:
         return BatchItem(name, None, e.location_message(), e.exit_code, tuple(notices))
     return BatchItem(report.config, report, None, report.summary.exit_code, tuple(notices))
@@ -349,19 +359,19 @@ def check_many(
     Configs for the same tree and arch share the loaded tree (see ``_TREES``), so a batch
     costs one tree load plus ~20 ms per config. ``jobs`` > 1 spreads configs over processes.
     """
-    load_profile(profile_name)  # a broken profile is one error, not one per config
+    profile = load_profile(profile_name)  # once: a broken profile is one error, not one each
     each = [replace(inputs, config=config) for config in configs]
     done = on_done or (lambda _item: None)
     items: list[BatchItem] = []
     if jobs <= 1 or len(each) <= 1:
         for one in each:
-            item = check_one(profile_name, one, explain, gate)
+            item = check_one(profile, one, explain, gate)
             done(item)
             items.append(item)
         return items
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = [pool.submit(check_one, profile_name, one, explain, gate) for one in each]
+        futures = [pool.submit(check_one, profile, one, explain, gate) for one in each]
         for future in futures:
             item = future.result()
             done(item)

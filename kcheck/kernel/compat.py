@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -765,17 +765,24 @@ def install() -> None:
 install()
 
 
-def iter_assignments(text: str, prefix: str = "CONFIG_") -> Iterable[tuple[int, str, str]]:
-    """(line number, name, raw value) for each assignment in .config text, as conf_read does:
-    ``CONFIG_X=v`` and ``# CONFIG_X is not set`` (value "n")."""
-    set_re = re.compile(re.escape(prefix) + r"([^=]+)=(.*)")
-    unset_re = re.compile(r"# " + re.escape(prefix) + r"([^ ]+) is not set")
-    for lineno, raw in enumerate(text.splitlines(), 1):
-        line = raw.rstrip()
-        match = set_re.match(line)
-        if match:
-            yield lineno, match.group(1), match.group(2)
-            continue
-        match = unset_re.match(line)
-        if match:
-            yield lineno, match.group(1), "n"
+def assignment_values(text: str, prefix: str = "CONFIG_") -> dict[str, str]:
+    """{name: raw value} for the assignments in .config text, the last one winning, as
+    conf_read does: ``CONFIG_X=v`` and ``# CONFIG_X is not set`` (value "n").
+
+    One regex scan over the whole text: this runs for every config of a batch."""
+    pattern = _ASSIGNMENT_PATTERNS.get(prefix)
+    if pattern is None:
+        p = re.escape(prefix)
+        pattern = re.compile(rf"^(?:{p}([^=\n]+)=([^\n]*)|# {p}([^ \n]+) is not set)", re.M)
+        _ASSIGNMENT_PATTERNS[prefix] = pattern
+    values: dict[str, str] = {}
+    for match in pattern.finditer(text):
+        set_name = match.group(1)
+        if set_name is not None:
+            values[set_name] = match.group(2).rstrip()
+        else:
+            values[match.group(3)] = "n"
+    return values
+
+
+_ASSIGNMENT_PATTERNS: dict[str, re.Pattern[str]] = {}

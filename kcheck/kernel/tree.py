@@ -271,9 +271,7 @@ class LoadedTree:
         for placeholders in self._placeholders.values():
             for placeholder in placeholders:
                 self._set_placeholder(placeholder, True)
-        assignments: dict[str, str] = {}
-        for _, name, value in compat.iter_assignments(config_text, kconf.config_prefix):
-            assignments[name] = value
+        assignments = compat.assignment_values(config_text, kconf.config_prefix)
         self._assignments = assignments
         if not self.spec.probe:
             self._apply_pins(assignments)
