@@ -23,19 +23,10 @@ from typing import Any
 
 import kconfiglib
 
+from kcheck.kernel.compat import AND, BOOL, EQUAL, MENU, NOT, OR, TRISTATE, UNEQUAL, Choice, Symbol
 from kcheck.model import ChainNode, LinkKind
 
 _K: Any = kconfiglib
-Symbol: Any = _K.Symbol
-Choice: Any = _K.Choice
-AND: int = _K.AND
-OR: int = _K.OR
-NOT: int = _K.NOT
-EQUAL: int = _K.EQUAL
-UNEQUAL: int = _K.UNEQUAL
-BOOL: int = _K.BOOL
-TRISTATE: int = _K.TRISTATE
-MENU: Any = _K.MENU
 
 N, M, Y = 0, 1, 2
 ON = frozenset({M, Y})

@@ -43,6 +43,7 @@ OR: int = _K.OR
 NOT: int = _K.NOT
 EQUAL: int = _K.EQUAL
 UNEQUAL: int = _K.UNEQUAL
+MENU: Any = _K.MENU
 _T_MODULES: int = _K._T_MODULES
 _T_OPTION: int = _K._T_OPTION
 _T_DEPENDS: int = _K._T_DEPENDS

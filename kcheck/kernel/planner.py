@@ -46,6 +46,20 @@ from typing import Any
 import kconfiglib
 
 from kcheck.expr import compare
+from kcheck.kernel.compat import (
+    AND,
+    BOOL,
+    EQUAL,
+    HEX,
+    INT,
+    NOT,
+    OR,
+    STRING,
+    TRISTATE,
+    UNEQUAL,
+    Choice,
+    Symbol,
+)
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import (
     EffectKind,
@@ -69,18 +83,6 @@ __all__ = [
 ]
 
 _K: Any = kconfiglib
-Symbol: Any = _K.Symbol
-Choice: Any = _K.Choice
-AND: int = _K.AND
-OR: int = _K.OR
-NOT: int = _K.NOT
-EQUAL: int = _K.EQUAL
-UNEQUAL: int = _K.UNEQUAL
-BOOL: int = _K.BOOL
-TRISTATE: int = _K.TRISTATE
-INT: int = _K.INT
-HEX: int = _K.HEX
-STRING: int = _K.STRING
 
 N, M, Y = 0, 1, 2
 _TRI = "nmy"

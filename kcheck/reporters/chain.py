@@ -120,7 +120,8 @@ def _grow(tree: Tree, node: ChainNode, color: bool) -> None:
         _grow(tree.add(_label(child, color)), child, color)
 
 
-def _console(buf: io.StringIO, color: bool, width: int) -> Console:
+def string_console(buf: io.StringIO, color: bool, width: int) -> Console:
+    """A rich console that renders into ``buf`` at a fixed width, colour only if asked."""
     return Console(
         file=buf,
         width=width,
@@ -133,15 +134,16 @@ def _console(buf: io.StringIO, color: bool, width: int) -> Console:
     )
 
 
-def _strip(text: str) -> str:
+def strip_trailing(text: str) -> str:
+    """Drop the blanks rich pads lines with; they only get in the way of diffs and goldens."""
     return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
 def render_chain_text(node: ChainNode, *, color: bool = False, width: int = 100) -> str:
     """One chain as text lines (used under a requirement in the check report)."""
     buf = io.StringIO()
-    _console(buf, color, width).print(chain_tree(node, color))
-    return _strip(buf.getvalue())
+    string_console(buf, color, width).print(chain_tree(node, color))
+    return strip_trailing(buf.getvalue())
 
 
 def render_explanation_text(
@@ -149,7 +151,7 @@ def render_explanation_text(
 ) -> str:
     """``kcheck explain``'s report: what was read, the chain, and a one-line verdict."""
     buf = io.StringIO()
-    console = _console(buf, color, width)
+    console = string_console(buf, color, width)
     chain = explanation.chain
     facts = [
         f"explain {chain.symbol}",
@@ -168,7 +170,7 @@ def render_explanation_text(
         verdict = Text(f"NOT MET: {chain.symbol} is {chain.value}, needs {chain.needs}")
         verdict.stylize("bold red" if color else "")
     console.print(verdict, soft_wrap=True)
-    return _strip(buf.getvalue())
+    return strip_trailing(buf.getvalue())
 
 
 def explanation_to_dict(explanation: Explanation) -> dict[str, Any]:

@@ -10,13 +10,12 @@ import io
 from collections.abc import Iterator, Sequence
 
 from rich import box
-from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from kcheck.model import NodeKind, Report, Result, Status
-from kcheck.reporters.chain import chain_tree
+from kcheck.reporters.chain import chain_tree, string_console, strip_trailing
 
 _STATUS_STYLE = {
     Status.PASS: "green",
@@ -116,19 +115,6 @@ def summary_line(report: Report) -> str:
     return f"{verdict}: {', '.join(parts) or 'nothing to check'}"
 
 
-def _console(buf: io.StringIO, color: bool, width: int) -> Console:
-    return Console(
-        file=buf,
-        width=width,
-        color_system="standard" if color else None,
-        force_terminal=color,
-        no_color=not color,
-        highlight=False,
-        emoji=False,
-        legacy_windows=False,
-    )
-
-
 def render_text(
     report: Report, *, color: bool = False, width: int = 100, quiet: bool = False
 ) -> str:
@@ -137,7 +123,7 @@ def render_text(
     ``quiet`` keeps only what is not met (failures and warnings) and the summary line.
     """
     buf = io.StringIO()
-    console = _console(buf, color, width)
+    console = string_console(buf, color, width)
     facts = [f"profile {report.profile}", f"config {report.config}"]
     if report.kernel_version:
         facts.append(f"Linux {report.kernel_version}")
@@ -184,13 +170,7 @@ def render_text(
     verdict = summary_line(report)
     style = "bold red" if report.summary.exit_code else "bold green"
     console.print(Text(verdict, style=style))
-    return _strip(buf)
-
-
-def _strip(buf: io.StringIO) -> str:
-    # rich pads table titles and rows to the table width; trailing blanks only get in the way
-    # of diffs and golden files.
-    return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())
+    return strip_trailing(buf.getvalue())
 
 
 def render_batch_summary(
@@ -202,7 +182,7 @@ def render_batch_summary(
 ) -> str:
     """One row per config checked in a batch (and per config that could not be read)."""
     buf = io.StringIO()
-    console = _console(buf, color, width)
+    console = string_console(buf, color, width)
     table = Table(title="Summary", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
     for column in ("Config", "Profile", "Arch", "Failed", "Warnings", "Verdict"):
         table.add_column(column, no_wrap=column != "Config", overflow="fold")
@@ -220,4 +200,4 @@ def render_batch_summary(
     for name, message in errors:
         table.add_row(name, "", "", "", "", Text(f"ERROR: {message}", style="bold red"))
     console.print(table)
-    return _strip(buf)
+    return strip_trailing(buf.getvalue())
