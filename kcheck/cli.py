@@ -521,6 +521,8 @@ def guest(configs: tuple[str, ...], root: str, **options: Any) -> None:
       kcheck guest .config --tree ~/src/linux --explain   the chain behind every failure
       kcheck guest configs/ --tree ~/src/linux -j 2 --quiet
       kcheck guest .config --strict --waive virtio-balloon='fixed-memory guests'
+      kcheck guest .config --tree ~/src/linux --fix -o kcheck-guest.config
+      kcheck guest .config --tree ~/src/linux --fix --in-place   keeps .config.old
     """
     profile = "guest-virtio-root" if root == "virtio-blk" else "guest"
     _run_checks(profile, list(configs), options)
@@ -554,6 +556,7 @@ def host(configs: tuple[str, ...], net: str, **options: Any) -> None:
       kcheck host --tree ~/src/linux .config --format json
       kcheck host --net tap .config --explain
       kcheck host --strict --format sarif --report kcheck.sarif .config
+      kcheck host --fix                    a fragment that fixes the running kernel's config
     """
     _run_checks(f"host-{net}", list(configs) or [None], options)
 
