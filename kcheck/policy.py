@@ -10,7 +10,6 @@ an expiry date; an expired waiver no longer applies, and the result says so.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -18,7 +17,7 @@ from pathlib import Path
 
 from kcheck.errors import InputError, UsageError
 from kcheck.model import Result, Status
-from kcheck.profiles import _Locator
+from kcheck.tomlfile import TomlLocator, split_position
 
 WAIVER_FILE_NAME = ".kcheck-waivers.toml"
 _WAIVER_KEYS = {"id", "reason", "expires"}
@@ -55,14 +54,9 @@ def load_waivers(path: Path) -> tuple[Waiver, ...]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        # Python 3.11's tomllib puts the position at the end of the message only.
-        message = str(e)
-        position = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
-        line = int(position.group(1)) if position else None
-        if position:
-            message = message[: position.start()]
+        message, line, _column, _at_end = split_position(str(e))
         raise InputError(f"invalid TOML: {message}", path=name, line=line) from None
-    locator = _Locator(text)
+    locator = TomlLocator(text)
     unknown_top = set(data) - {"waiver"}
     if unknown_top:
         key = sorted(unknown_top)[0]

@@ -40,7 +40,7 @@ Top-level ids are unique across the resolved profile: a profile's own requiremen
 ones it extends, and one with ``override = true`` takes the inherited one's place.
 
 Every validation error is a :class:`~kcheck.errors.ProfileError` naming ``file:line``. tomllib
-reports no positions for valid TOML, so :class:`_Locator` scans the text for table headers and
+reports no positions for valid TOML, so :class:`TomlLocator` scans the text for table headers and
 keys. Built-in profiles live in the repository's ``profiles/`` directory, shipped in the wheel
 as the package ``kcheck.builtin_profiles``.
 """
@@ -53,7 +53,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,7 @@ from typing import Any
 from kcheck.errors import ProfileError
 from kcheck.expr import parse_expr
 from kcheck.model import Expectation, Level, Location, NodeKind, Profile, Requirement, Tristate
+from kcheck.tomlfile import TomlLocator, TomlPath, split_position
 
 __all__ = [
     "ARCH_NAMES",
@@ -139,136 +140,6 @@ def _looks_like_path(text: str) -> bool:
     return "/" in text or text.endswith(".toml")
 
 
-# --------------------------------------------------------------------------------------------
-# Where things are in the TOML text
-
-
-@dataclass
-class _Table:
-    line: int
-    keys: dict[str, int] = field(default_factory=dict)
-
-
-_Path = tuple[str | int, ...]
-_KEY_PART = r'(?:[A-Za-z0-9_-]+|"[^"\n]*"|\'[^\'\n]*\')'
-_KEY_LINE = re.compile(rf"\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*=")
-_HEADER = re.compile(rf"\s*(\[\[?)\s*({_KEY_PART}(?:\s*\.\s*{_KEY_PART})*)\s*\]\]?")
-
-
-def _key_parts(dotted: str) -> list[str]:
-    return [part.strip("\"'") for part in re.findall(_KEY_PART, dotted)]
-
-
-class _Locator:
-    """Maps tables (by their path in the parsed document) and their keys to source lines.
-
-    ``("requirement", 2, "any_of", 0)`` is the first ``[[requirement.any_of]]`` of the third
-    ``[[requirement]]``. Multi-line strings and arrays are skipped, so a line inside them is
-    never taken for a header or a key.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.tables: dict[_Path, _Table] = {(): _Table(1)}
-        self.last_line = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
-        arrays: dict[_Path, int] = {}
-        current: _Path = ()
-        depth = 0  # open [ and { of a value that spans lines
-        in_string: str | None = None  # the delimiter of an open multi-line string
-        for number, line in enumerate(text.splitlines(), start=1):
-            rest = line
-            if in_string is None and depth == 0:
-                header = _HEADER.match(line)
-                key = None if header else _KEY_LINE.match(line)
-                if header is not None:
-                    current = self._header(header, arrays, number)
-                    continue
-                if key is not None:
-                    self.tables.setdefault(current, _Table(number)).keys.setdefault(
-                        _key_parts(key.group(1))[0], number
-                    )
-                    rest = line[key.end() :]
-            depth, in_string = _scan_value(rest, depth, in_string)
-
-    def _header(self, match: re.Match[str], arrays: dict[_Path, int], number: int) -> _Path:
-        parts = _key_parts(match.group(2))
-        path: _Path = ()
-        for part in parts[:-1]:
-            path = (*path, part)
-            if path in arrays:  # [[a.b]] means b inside the last element of array a
-                path = (*path, arrays[path] - 1)
-        path = (*path, parts[-1])
-        if match.group(1) == "[[":
-            index = arrays.get(path, 0)
-            arrays[path] = index + 1
-            path = (*path, index)
-        self.tables[path] = _Table(number)
-        return path
-
-    def line(self, path: _Path, key: str | None = None) -> int:
-        """The line of ``key`` in the table at ``path``, else of the table, else of its parent."""
-        table = self.tables.get(path)
-        if table is not None:
-            if key is None:
-                return table.line
-            if key in table.keys:
-                return table.keys[key]
-            # The key may be a sub-table ([a.key]) or an array of tables ([[a.key]]).
-            for sub in ((*path, key), (*path, key, 0)):
-                if sub in self.tables:
-                    return self.tables[sub].line
-            return table.line
-        if (*path, 0) in self.tables:  # an array of tables: its first element
-            return self.tables[(*path, 0)].line
-        if len(path) >= 2 and isinstance(path[-1], int):
-            # An inline table inside an array: the best line is the array's key.
-            return self.line(path[:-2], str(path[-2]))
-        if path:
-            return self.line(path[:-1], str(path[-1]))
-        return 1
-
-
-def _scan_value(text: str, depth: int, in_string: str | None) -> tuple[int, str | None]:
-    """Track brackets and multi-line strings across ``text``; comments end the scan."""
-    i = 0
-    while i < len(text):
-        if in_string is not None:
-            end = text.find(in_string, i)
-            if end < 0:
-                return depth, in_string
-            i = end + 3
-            in_string = None
-            continue
-        char = text[i]
-        if text.startswith(('"""', "'''"), i):
-            in_string = text[i : i + 3]
-            i += 3
-        elif char in "\"'":
-            i = _end_of_string(text, i)
-        elif char == "#":
-            break
-        elif char in "[{":
-            depth += 1
-            i += 1
-        elif char in "]}":
-            depth = max(0, depth - 1)
-            i += 1
-        else:
-            i += 1
-    return depth, in_string
-
-
-def _end_of_string(text: str, start: int) -> int:
-    quote = text[start]
-    i = start + 1
-    while i < len(text) and text[i] != quote:
-        i += 2 if quote == '"' and text[i] == "\\" else 1
-    return i + 1
-
-
-# --------------------------------------------------------------------------------------------
-# Validation
-
-
 def parse_want(text: str, *, path: str, line: int | None) -> Expectation:
     """Parse a ``want``; ProfileError (at ``path:line``) when it is none of the forms."""
     want = text.strip()
@@ -323,14 +194,14 @@ class _Member:
 class _Validator:
     """Turns one parsed TOML document into requirements, with file:line on every error."""
 
-    def __init__(self, display: str, locator: _Locator) -> None:
+    def __init__(self, display: str, locator: TomlLocator) -> None:
         self.path = display
         self.locator = locator
 
-    def error(self, message: str, at: _Path, key: str | None = None) -> ProfileError:
+    def error(self, message: str, at: TomlPath, key: str | None = None) -> ProfileError:
         return ProfileError(message, path=self.path, line=self.locator.line(at, key))
 
-    def check_keys(self, table: Mapping[str, Any], allowed: Sequence[str], at: _Path) -> None:
+    def check_keys(self, table: Mapping[str, Any], allowed: Sequence[str], at: TomlPath) -> None:
         for key in table:
             if key in allowed:
                 continue
@@ -353,13 +224,13 @@ class _Validator:
             )
             raise self.error(f"unknown key {key!r} ({hint})", at, key)
 
-    def string(self, table: Mapping[str, Any], key: str, at: _Path) -> str | None:
+    def string(self, table: Mapping[str, Any], key: str, at: TomlPath) -> str | None:
         value = table.get(key)
         if value is not None and not isinstance(value, str):
             raise self.error(f"{key!r} must be a string", at, key)
         return value
 
-    def strings(self, table: Mapping[str, Any], key: str, at: _Path) -> list[str] | None:
+    def strings(self, table: Mapping[str, Any], key: str, at: TomlPath) -> list[str] | None:
         value = table.get(key)
         if value is None:
             return None
@@ -369,7 +240,7 @@ class _Validator:
             raise self.error(f"{key!r} lists a name twice", at, key)
         return value
 
-    def symbol_name(self, name: str, key: str, at: _Path) -> str:
+    def symbol_name(self, name: str, key: str, at: TomlPath) -> str:
         if name.startswith("CONFIG_"):
             raise self.error(
                 f"{key} {name!r}: write it without the CONFIG_ prefix: {name[len('CONFIG_') :]!r}",
@@ -401,7 +272,7 @@ class _Validator:
             raise ProfileError("missing [profile] table", path=self.path, line=1)
         if not isinstance(table, dict):
             raise self.error("'profile' must be a table: [profile]", (), "profile")
-        at: _Path = ("profile",)
+        at: TomlPath = ("profile",)
         self.check_keys(table, _PROFILE_KEYS, at)
         name = self.string(table, "name", at)
         if name is None or not name.strip():
@@ -433,7 +304,7 @@ class _Validator:
         return members
 
     def requirement(
-        self, table: Mapping[str, Any], at: _Path, group: Requirement | None
+        self, table: Mapping[str, Any], at: TomlPath, group: Requirement | None
     ) -> _Member:
         self.check_keys(table, _TOP_KEYS if group is None else _MEMBER_KEYS, at)
         present = [key for key, _ in _KINDS if key in table]
@@ -533,7 +404,7 @@ class _Validator:
             requirement = self.group(requirement, table[present[0]], (*at, present[0]))
         return _Member(requirement, override, id_line)
 
-    def group(self, requirement: Requirement, members: Any, at: _Path) -> Requirement:
+    def group(self, requirement: Requirement, members: Any, at: TomlPath) -> Requirement:
         key = str(at[-1])
         if not isinstance(members, list) or not all(isinstance(item, dict) for item in members):
             raise self.error(
@@ -617,7 +488,7 @@ def load_profile(name_or_path: str) -> Profile:
     return _load(_path_source(path), ()).profile
 
 
-def _read(source: _Source) -> tuple[dict[str, Any], _Locator]:
+def _read(source: _Source) -> tuple[dict[str, Any], TomlLocator]:
     try:
         data = source.file.read_bytes()
     except OSError as error:
@@ -629,7 +500,7 @@ def _read(source: _Source) -> tuple[dict[str, Any], _Locator]:
         raise ProfileError(
             f"invalid UTF-8 at byte {error.start}", path=source.display, line=line
         ) from None
-    locator = _Locator(text)
+    locator = TomlLocator(text)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -637,20 +508,11 @@ def _read(source: _Source) -> tuple[dict[str, Any], _Locator]:
     return document, locator
 
 
-def _toml_error(message: str, display: str, locator: _Locator) -> ProfileError:
-    # tomllib puts the position at the end of its message: "(at line 3, column 8)" or
-    # "(at end of document)". Move it to where every kcheck error has it.
-    position = re.search(r"\s*\(at line (\d+), column (\d+)\)$", message)
-    if position is not None:
-        text = message[: position.start()]
-        return ProfileError(
-            f"invalid TOML: {text} (column {position.group(2)})",
-            path=display,
-            line=int(position.group(1)),
-        )
-    end = re.search(r"\s*\(at end of document\)$", message)
-    if end is not None:
-        text = message[: end.start()]
+def _toml_error(message: str, display: str, locator: TomlLocator) -> ProfileError:
+    text, line, column, at_end = split_position(message)
+    if line is not None:
+        return ProfileError(f"invalid TOML: {text} (column {column})", path=display, line=line)
+    if at_end:
         return ProfileError(
             f"invalid TOML: {text} (at the end of the file)", path=display, line=locator.last_line
         )
@@ -725,7 +587,7 @@ def _load(source: _Source, chain: tuple[_Source, ...]) -> _Loaded:
     return _Loaded(profile, inherited)
 
 
-def _member_path(own: list[_Member], member: _Member) -> _Path:
+def _member_path(own: list[_Member], member: _Member) -> TomlPath:
     return ("requirement", next(i for i, other in enumerate(own) if other is member))
 
 
