@@ -11,7 +11,7 @@ import contextlib
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -98,6 +98,13 @@ def _run(body: Callable[[], int]) -> None:
     sys.exit(code)
 
 
+def _stack(options: Sequence[Callable[[Any], Any]], f: F) -> F:
+    """Apply option decorators so that --help lists them in the order given."""
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
 def tree_options(f: F) -> F:
     """Options shared by every command that reads a config against a tree."""
     options = [
@@ -129,9 +136,7 @@ def tree_options(f: F) -> F:
             "--no-cache", is_flag=True, help="Parse the tree afresh; do not use the cache."
         ),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    return _stack(options, f)
 
 
 def format_option(f: F) -> F:
@@ -186,9 +191,7 @@ def gate_options(f: F) -> F:
             help="Check several configs in this many processes.",
         ),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    return _stack(options, f)
 
 
 def explain_option(f: F) -> F:
@@ -215,6 +218,27 @@ def _inputs(
         probe=probe,
         cross_compile=cross_compile if probe else None,
         cache=not no_cache,
+    )
+
+
+def _inputs_from(options: dict[str, Any], config: str | None) -> app.Inputs:
+    """``app.Inputs`` from the shared tree options of guest, host and check."""
+    return _inputs(
+        config,
+        options["tree"],
+        options["arch"],
+        options["probe"],
+        options["cross_compile"],
+        options["no_cache"],
+    )
+
+
+def _gate(options: dict[str, Any]) -> app.Gate:
+    """``app.Gate`` from --strict, --waive and --waivers."""
+    return app.Gate(
+        strict=options["strict"],
+        waivers=tuple(parse_waive_option(w) for w in options["waive"]),
+        waiver_file=options["waiver_file"],
     )
 
 
@@ -255,9 +279,7 @@ def fix_options(f: F) -> F:
             help="--fix: accept a plan that turns off something that is on now.",
         ),
     ]
-    for option in reversed(options):
-        f = option(f)
-    return f
+    return _stack(options, f)
 
 
 def _run_fix(profile: str, configs: list[str | None], options: dict[str, Any]) -> None:
@@ -288,19 +310,8 @@ def _run_fix(profile: str, configs: list[str | None], options: dict[str, Any]) -
             check_writable_target(target)  # before the work: a bad target writes nothing
         if in_place and config is not None:
             check_in_place_target(Path(config))
-        inputs = _inputs(
-            config,
-            options["tree"],
-            options["arch"],
-            options["probe"],
-            options["cross_compile"],
-            options["no_cache"],
-        )
-        gate = app.Gate(
-            strict=options["strict"],
-            waivers=tuple(parse_waive_option(w) for w in options["waive"]),
-            waiver_file=options["waiver_file"],
-        )
+        inputs = _inputs_from(options, config)
+        gate = _gate(options)
         outcome = app.fix(profile, inputs, _notify, include_optional=options["fix_all"], gate=gate)
         plan = outcome.plan
         summary = render_fix_json(plan) if fmt == "json" else render_fix_text(plan)
@@ -372,19 +383,8 @@ def _run_checks(profile: str, configs: list[str | None], options: dict[str, Any]
         report_file: Path | None = options["report_file"]
         if report_file is not None:
             check_writable_target(report_file)
-        gate = app.Gate(
-            strict=options["strict"],
-            waivers=tuple(parse_waive_option(w) for w in options["waive"]),
-            waiver_file=options["waiver_file"],
-        )
-        inputs = _inputs(
-            None,
-            options["tree"],
-            options["arch"],
-            options["probe"],
-            options["cross_compile"],
-            options["no_cache"],
-        )
+        gate = _gate(options)
+        inputs = _inputs_from(options, None)
         if configs == [None]:
             report = app.check(profile, inputs, _notify, options["explain"], gate)
             return _emit([report], [], fmt, options)
