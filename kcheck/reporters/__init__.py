@@ -14,7 +14,7 @@ from json import dumps
 from kcheck.model import Report
 from kcheck.reporters.github import render_github
 from kcheck.reporters.json import render_json, report_to_dict
-from kcheck.reporters.junit import render_junit, report_to_junit
+from kcheck.reporters.junit import junit_document, render_junit, report_to_junit
 from kcheck.reporters.sarif import render_sarif, report_to_sarif
 from kcheck.reporters.text import render_batch_summary, render_text
 
@@ -81,10 +81,5 @@ def render_reports(
         for key, value in totals.items():
             root.set(key, str(value))
         root.set("time", "0")
-        ET.indent(root)
-        return (
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            + ET.tostring(root, encoding="unicode")
-            + "\n"
-        )
+        return junit_document(root)
     return "".join(FORMATS[fmt](report, opts) for report in reports)

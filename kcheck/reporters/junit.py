@@ -96,7 +96,11 @@ def report_to_junit(report: Report) -> ET.Element:
     return root
 
 
-def render_junit(report: Report) -> str:
-    root = report_to_junit(report)
+def junit_document(root: ET.Element) -> str:
+    """A ``<testsuites>`` element as an indented XML document."""
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def render_junit(report: Report) -> str:
+    return junit_document(report_to_junit(report))
