@@ -15,11 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from kcheck import explain as chains
-from kcheck import fixer
 from kcheck.engine import evaluate, summarize
 from kcheck.errors import InputError, KcheckError, UsageError
-from kcheck.fragment import apply_fragment, render_fragment
 from kcheck.kernel.dotconfig import (
     KNOWN_ARCHES,
     DotConfig,
@@ -32,13 +29,20 @@ from kcheck.kernel.dotconfig import (
 )
 from kcheck.kernel.tree import DroppedValue, LoadedTree, is_kernel_tree, kernel_version, load_tree
 from kcheck.kernel.view import FileView, TreeView
-from kcheck.model import ConfigView, Explanation, FixPlan, Profile, Report, Tristate
+from kcheck.model import (
+    DEFAULT_DEPTH,
+    ConfigView,
+    Explanation,
+    FixPlan,
+    Profile,
+    Report,
+    Tristate,
+)
 from kcheck.policy import Waiver, apply_policy, find_waiver_file, load_waivers
 from kcheck.profiles import builtin_profiles, load_profile
 
 Notify = Callable[[str], None]
 #: How deep ``explain`` follows a chain unless told otherwise.
-DEFAULT_DEPTH = chains.DEFAULT_DEPTH
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ def load_inputs(inputs: Inputs, notify: Notify) -> Loaded:
             f"Linux {'.'.join(map(str, version))}; values are what this tree would make of it"
         )
     tree = _tree(tree_dir, arch, inputs, notify)
-    tree.load_values(config.text, config.name)
+    tree.load_config(config)
     _warn_unknown_symbols(config, tree.undefined(), notify)
     if not tree.probes_from_config:
         notify(
@@ -264,6 +268,8 @@ def check_loaded(
     names = arch_names(loaded.arch, loaded.config) if loaded.arch else frozenset[str]()
     results = evaluate(profile, loaded.view, names)
     if explain and loaded.tree is not None:
+        from kcheck import explain as chains  # only when asked: a check starts faster without
+
         prefer = chains.preferences_from_results(results)
         results = chains.with_chains(results, loaded.tree, prefer)
     judged = apply_policy(results, strict=gate.strict, waivers=_waivers_for(gate, loaded.config))
@@ -400,6 +406,9 @@ def fix(
     gate: Gate | None = None,
 ) -> FixOutcome:
     """One joint, verified plan that makes the profile's failing requirements hold."""
+    from kcheck import fixer  # the planner is imported by the runs that plan, not by checks
+    from kcheck.fragment import apply_fragment, render_fragment
+
     profile = load_profile(profile_name)
     loaded = load_inputs(inputs, notify)
     report = check_loaded(profile, loaded, gate=gate)
@@ -423,6 +432,8 @@ def explain(
     Selectors are ranked by what ``profile_name`` asks for; without one, by what the built-in
     profiles ask for (so the virtio transports come before VIRTIO_CONSOLE).
     """
+    from kcheck import explain as chains
+
     name, needs = chains.parse_target(target)
     if max_depth < 1:
         raise UsageError(f"--depth must be at least 1, not {max_depth}")

@@ -14,9 +14,18 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from kcheck.errors import UsageError
-from kcheck.kernel.chain import DEFAULT_DEPTH, RANKING, explain_symbol, parse_needs
+from kcheck.kernel.chain import RANKING, explain_symbol, parse_needs
 from kcheck.kernel.tree import LoadedTree
-from kcheck.model import ChainNode, Expectation, Level, NodeKind, Profile, Result, Status
+from kcheck.model import (
+    DEFAULT_DEPTH,
+    ChainNode,
+    Expectation,
+    Level,
+    NodeKind,
+    Profile,
+    Result,
+    Status,
+)
 from kcheck.profiles import iter_requirements
 
 __all__ = [

@@ -12,6 +12,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# How many links deep a dependency chain is followed unless asked otherwise (explain --depth).
+DEFAULT_DEPTH = 8
+
 
 class Tristate(enum.IntEnum):
     """A bool/tristate value. Ordered like the kernel's: n < m < y."""

@@ -24,13 +24,12 @@ from typing import Any
 import kconfiglib
 
 from kcheck.kernel.compat import AND, BOOL, EQUAL, MENU, NOT, OR, TRISTATE, UNEQUAL, Choice, Symbol
-from kcheck.model import ChainNode, LinkKind
+from kcheck.model import DEFAULT_DEPTH, ChainNode, LinkKind
 
 _K: Any = kconfiglib
 
 N, M, Y = 0, 1, 2
 ON = frozenset({M, Y})
-DEFAULT_DEPTH = 8
 # How many alternatives (``||`` operands, selectors) a node lists before saying "and N more".
 MAX_ALTERNATIVES = 4
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,7 @@ _DEFAULT_TOKENS: frozenset[int] = frozenset(
 )
 _RELATIONS: frozenset[int] = _K._RELATIONS
 _BOOL_TRISTATE: frozenset[int] = frozenset({BOOL, TRISTATE})
+_TRI_OF: dict[str, int] = {"n": 0, "m": 1, "y": 2}
 
 _SELECT_TARGET = re.compile(r"\s*(?:select|imply)\s+([A-Za-z0-9_]+)\b")
 _TRANSITIONAL_LINE = re.compile(r"\s*transitional\s*(#.*)?$")
@@ -463,6 +464,94 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
             self._kc_config_line = 0
         # Promptless symbols (transitional ones, pinned probes) skip kconfiglib's invalidation.
         self._invalidate_all()
+
+    def load_parsed(self, values: Mapping[str, Sequence[Any]], quoted: Collection[str]) -> bool:
+        """Load a .config from its parsed assignments when the result is sure to be what
+        :meth:`load_config_text` gives for its text; False, with nothing changed, otherwise.
+
+        ``values`` maps each assigned name (no ``CONFIG_``) to a sequence whose first item is
+        the value, unquoted and unescaped (``"n"`` for ``# CONFIG_X is not set``), in file
+        order with no name assigned twice; ``quoted`` names the values written in quotes.
+        kconfiglib's loader matches every line with its regexes again and invalidates the
+        dependents of each symbol it sets; here user values are set directly and everything
+        is invalidated once. Anything kconfiglib would warn about (a value invalid for its
+        type, m and y in one choice, a quoted int, ...) returns False: the caller then loads
+        the text, and kconfiglib's warnings keep their line numbers.
+        """
+        if self.config_prefix != "CONFIG_" or self.warn_assign_undef:
+            return False
+        syms = self.syms
+        is_base_n = _K._is_base_n
+        staged: list[tuple[Any, Any]] = []
+        missing: list[tuple[str, str]] = []
+        modes: dict[Any, int] = {}
+        for name, assignment in values.items():
+            value = assignment[0]
+            sym = syms.get(name)
+            if sym is None or not sym.nodes:
+                missing.append((name, value))
+                continue
+            kind = sym.orig_type
+            if kind is BOOL or kind is TRISTATE:
+                tri = _TRI_OF.get(value)
+                if tri is None or (tri == 1 and kind is BOOL) or name in quoted:
+                    return False
+                choice = sym.choice
+                # kconfiglib warns for m and y in one choice, and for a mode the choice's
+                # type does not allow.
+                if (
+                    choice is not None
+                    and tri
+                    and (
+                        modes.setdefault(choice, tri) != tri
+                        or choice.orig_type not in ((TRISTATE,) if tri == 1 else _BOOL_TRISTATE)
+                    )
+                ):
+                    return False
+                staged.append((sym, tri))
+            elif kind is STRING:
+                if name not in quoted:
+                    return False  # "malformed string literal"
+                staged.append((sym, value))
+            elif (kind is INT and is_base_n(value, 10)) or (
+                kind is HEX and is_base_n(value, 16) and int(value, 16) >= 0
+            ):
+                if name in quoted:
+                    return False  # the quotes make it invalid for an int or a hex
+                staged.append((sym, value))
+            else:
+                return False
+        # The same end state as kconfiglib's replace=True load: every symbol and choice not
+        # assigned has no user value; a choice takes its mode from its members set to m or y,
+        # and its user selection from the last member set to y. The reset and
+        # _invalidate_all() are one loop, with Symbol/Choice._invalidate() inlined.
+        for sym in self.unique_defined_syms:
+            sym.user_value = sym._cached_str_val = sym._cached_tri_val = sym._cached_vis = (
+                sym._cached_assignable
+            ) = None
+        no_selection = _K._NO_CACHED_SELECTION
+        for choice in self.unique_choices:
+            choice.user_value = choice.user_selection = choice._cached_vis = (
+                choice._cached_assignable
+            ) = None
+            choice._cached_selection = no_selection
+        self.missing_syms = missing
+        self.reset_choice_priorities()
+        priorities = self.choice_priority if self.kc_rules.choices_v611 else None
+        for sym, value in staged:
+            sym.user_value = value
+            choice = sym.choice
+            if choice is not None:
+                if value:
+                    choice.user_value = value
+                    if value == 2:
+                        choice.user_selection = sym
+                if priorities is not None:
+                    # As _set_value: an assignment moves the member to the front.
+                    order = priorities[choice]
+                    order.remove(sym)
+                    order.insert(0, sym)
+        return True
 
     def reset_choice_priorities(self) -> None:
         """v6.11 choice_members lists: definition order, before a .config is read."""

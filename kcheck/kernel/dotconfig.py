@@ -31,7 +31,12 @@ MAX_CONFIG_BYTES = 16 * 1024 * 1024
 MAX_LINE_CHARS = 64 * 1024
 
 _ASSIGN_RE = re.compile(r"CONFIG_([A-Za-z0-9_]+)=(.*)")
-_COMMON_RE = re.compile(r"CONFIG_([A-Za-z0-9_]+)=([ym])|# CONFIG_([A-Za-z0-9_]+) is not set")
+# Every line of a config: ``CONFIG_X=y|m``, ``# CONFIG_X is not set``, or anything else.
+# Names are bounded so that an overlong line always reaches the length check.
+_LINE_RE = re.compile(
+    r"^(?:CONFIG_([A-Za-z0-9_]{1,256})=([ym])|# CONFIG_([A-Za-z0-9_]{1,256}) is not set|(.*))$",
+    re.M,
+)
 _UNSET_RE = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set\s*")
 # Bounded digits: int() refuses strings of more than 4300 digits (CVE-2020-10735).
 _HEADER_RE = re.compile(
@@ -71,6 +76,10 @@ class DotConfig:
     header_version: tuple[int, int, int] | None = None
     warnings: tuple[str, ...] = field(default=())
     path: Path | None = None
+    # Symbols whose value was written in quotes (a string, or a quoted int the kernel
+    # rejects), and whether any symbol is assigned more than once.
+    quoted: frozenset[str] = frozenset()
+    repeated: bool = False
 
     def get(self, name: str) -> str | None:
         """The value the file assigns to ``name`` (without CONFIG_), or None."""
@@ -165,80 +174,126 @@ def parse_dotconfig(config: ConfigInput) -> DotConfig:
 
     CRLF endings are accepted (the kernel strips the CR too). A duplicate assignment is
     a warning and the last one wins, as in the kernel. A line that is neither a comment, a
-    blank, nor a well-formed assignment is an error: a gate must not guess at garbage.
+    blank, nor a well-formed assignment is an error: a gate must not guess at garbage; so is
+    an indented assignment, which the kernel's tools skip as "unexpected data".
     Lines end at LF only, as for the kernel's getline(): a string value may hold a form
     feed or U+2028, which ``str.splitlines()`` would take for line ends.
     """
-    assignments: dict[str, Assignment] = {}
-    warnings: list[str] = []
+    text = config.text
     name = config.name
-    for lineno, raw in enumerate(config.text.split("\n"), start=1):
-        if len(raw) > MAX_LINE_CHARS:
-            raise InputError(
-                f"line is {len(raw)} characters long (at most {MAX_LINE_CHARS}); "
-                "not a kernel config",
-                path=name,
-                line=lineno,
-            )
-        # Fast path for the two shapes that make up nearly every line the kernel writes.
-        common = _COMMON_RE.fullmatch(raw)
-        if common is not None:
-            sym = common.group(1) or common.group(3)
-            value = common.group(2) or "n"
-            previous = assignments.get(sym)
-            if previous is not None and previous.value != value:
-                _assign(assignments, warnings, name, sym, value, lineno)
-            else:
-                assignments[sym] = Assignment(value, lineno)
-            continue
-        line = raw.rstrip("\r")
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if stripped.startswith("#"):
-            m = _UNSET_RE.fullmatch(stripped)
-            if m:
-                _assign(assignments, warnings, name, m.group(1), "n", lineno)
-            continue
-        m = _ASSIGN_RE.fullmatch(stripped)
-        if not m:
-            shown = stripped if len(stripped) <= 60 else stripped[:57] + "..."
-            raise InputError(
-                f"not a config line: {shown!r} (expected CONFIG_NAME=value or a # comment)",
-                path=name,
-                line=lineno,
-            )
-        value = _parse_value(m.group(2), name, lineno)
-        _assign(assignments, warnings, name, m.group(1), value, lineno)
+    assignments: dict[str, Assignment] = {}
+    quoted: set[str] = set()
+    lines = 0  # assignment lines; more than len(assignments) means a symbol was repeated
+    # One match per line (the last alternative takes whatever the first two do not), so a
+    # row's index is its line number; the two shapes of nearly every line the kernel writes
+    # are picked apart by the regex engine rather than by Python code.
+    new = tuple.__new__  # Assignment(value, line) without NamedTuple's Python-level __new__
+    for lineno, (set_name, set_value, unset_name, other) in enumerate(
+        _LINE_RE.findall(text), start=1
+    ):
+        if set_name:
+            assignments[set_name] = new(Assignment, (set_value, lineno))
+        elif unset_name:
+            assignments[unset_name] = new(Assignment, ("n", lineno))
+        elif not other or (
+            other[0] == "#" and len(other) <= MAX_LINE_CHARS and not other.startswith("# CONFIG_")
+        ):
+            continue  # a blank line or a comment
+        else:
+            parsed = _other_line(other, name, lineno)
+            if parsed is None:
+                continue
+            sym, value, is_quoted = parsed
+            assignments[sym] = Assignment(value, lineno)
+            if is_quoted:
+                quoted.add(sym)
+        lines += 1
     if not assignments:
         raise InputError("no CONFIG_ assignments found; not a kernel config", path=name)
-    header_arch, header_version = _header(config.text)
+    warnings: tuple[str, ...] = ()
+    if lines > len(assignments):
+        warnings, quoted = _repeated(text, name)
+    header_arch, header_version = _header(text)
     return DotConfig(
         name=name,
-        text=config.text,
+        text=text,
         assignments=assignments,
         header_arch=header_arch,
         header_version=header_version,
-        warnings=tuple(warnings),
+        warnings=warnings,
         path=config.path,
+        quoted=frozenset(quoted),
+        repeated=lines > len(assignments),
     )
 
 
-def _assign(
-    assignments: dict[str, Assignment],
-    warnings: list[str],
-    name: str,
-    sym: str,
-    value: str,
-    lineno: int,
-) -> None:
-    previous = assignments.get(sym)
-    if previous is not None and previous.value != value:
-        warnings.append(
-            f"{name}:{lineno}: CONFIG_{sym} assigned again (was {previous.value!r} on line "
-            f"{previous.line}); the last assignment wins"
+def _other_line(raw: str, name: str, lineno: int) -> tuple[str, str, bool] | None:
+    """A line that is not ``CONFIG_X=y|m`` or ``# CONFIG_X is not set``: (symbol, value,
+    quoted) for an assignment, None for a blank or a comment, InputError for anything else."""
+    if len(raw) > MAX_LINE_CHARS:
+        raise InputError(
+            f"line is {len(raw)} characters long (at most {MAX_LINE_CHARS}); not a kernel config",
+            path=name,
+            line=lineno,
         )
-    assignments[sym] = Assignment(value, lineno)
+    line = raw.rstrip()  # trailing blanks and the CR of a CRLF file, as kconfiglib does
+    if not line:
+        return None
+    if line[0].isspace():
+        stripped = line.lstrip()
+        if stripped.startswith("CONFIG_") or _UNSET_RE.fullmatch(stripped):
+            raise InputError(
+                "indented assignment; the kernel's tools skip it as unexpected data",
+                path=name,
+                line=lineno,
+            )
+        if stripped.startswith("#"):
+            return None
+        line = stripped
+    elif line.startswith("#"):
+        m = _UNSET_RE.fullmatch(line)
+        return None if m is None else (m.group(1), "n", False)
+    m = _ASSIGN_RE.fullmatch(line)
+    if not m:
+        shown = line if len(line) <= 60 else line[:57] + "..."
+        raise InputError(
+            f"not a config line: {shown!r} (expected CONFIG_NAME=value or a # comment)",
+            path=name,
+            line=lineno,
+        )
+    text = m.group(2)
+    return m.group(1), _parse_value(text, name, lineno), text.startswith('"')
+
+
+def _repeated(text: str, name: str) -> tuple[tuple[str, ...], set[str]]:
+    """For a config that assigns some symbol more than once (rare: a second, slower pass):
+    the warnings, and the symbols whose last assignment is quoted."""
+    seen: dict[str, Assignment] = {}
+    warnings: list[str] = []
+    quoted: set[str] = set()
+    for lineno, (set_name, set_value, unset_name, other) in enumerate(
+        _LINE_RE.findall(text), start=1
+    ):
+        is_quoted = False
+        if set_name or unset_name:
+            sym, value = (set_name, set_value) if set_name else (unset_name, "n")
+        else:
+            parsed = _other_line(other, name, lineno)
+            if parsed is None:
+                continue
+            sym, value, is_quoted = parsed
+        if is_quoted:
+            quoted.add(sym)
+        else:
+            quoted.discard(sym)
+        previous = seen.get(sym)
+        if previous is not None and previous.value != value:
+            warnings.append(
+                f"{name}:{lineno}: CONFIG_{sym} assigned again (was {previous.value!r} on line "
+                f"{previous.line}); the last assignment wins"
+            )
+        seen[sym] = Assignment(value, lineno)
+    return tuple(warnings), quoted
 
 
 _BARE_VALUE_RE = re.compile(r"\S+")

@@ -1,9 +1,11 @@
 """The kernel layer against the kernel's own C tool, on real trees (Linux 6.12 and 7.2).
 
-For every corpus config: ``load_values(NAME.perturbed.config)`` then ``resolved_text()`` must be
+For every corpus config: loading ``NAME.perturbed.config`` then ``resolved_text()`` must be
 ``NAME.perturbed.expected.config`` (``make olddefconfig``'s output) byte for byte, with no
 compiler; ``NAME.config`` must load as a fixed point. With ``--probe`` semantics and the real
-cross compiler, ``NAME.defconfig`` must give ``NAME.config``.
+cross compiler, ``NAME.defconfig`` must give ``NAME.config``. Each is checked through both ways
+a config gets loaded: from its text (kconfiglib's reader, ``load_values``) and from kcheck's
+parsed assignments (``load_config``, what the CLI uses).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ import pytest
 
 from kcheck.errors import TreeError
 from kcheck.kernel import cache
-from kcheck.kernel.tree import load_tree
+from kcheck.kernel.dotconfig import ConfigInput, parse_dotconfig
+from kcheck.kernel.tree import LoadedTree, load_tree
 from tests.conftest import require_shared
 from tests.integration.conftest import PROBE_PATH, CorpusCase, LoadTree, corpus_cases
 
@@ -40,6 +43,19 @@ def _case(case: CorpusCase | None) -> CorpusCase:
     return case
 
 
+LOADERS = ("text", "parsed")
+
+
+def _load(tree: LoadedTree, text: str, name: str, loader: str) -> None:
+    if loader == "text":
+        tree.load_values(text, name)
+        return
+    config = parse_dotconfig(ConfigInput(name, text))
+    # The parsed path must really be taken (not its fallback to the text) for this to test it.
+    assert tree.kconf.load_parsed(config.assignments, config.quoted)
+    tree.load_config(config)
+
+
 def _assert_same(got: str, want: str, what: str) -> None:
     if got != want:
         diff = "\n".join(
@@ -50,22 +66,28 @@ def _assert_same(got: str, want: str, what: str) -> None:
         pytest.fail(f"{what} differs from the C tool:\n{diff[:4000]}")
 
 
+@pytest.mark.parametrize("loader", LOADERS)
 @pytest.mark.parametrize("case", corpus_cases(), ids=str)
-def test_perturbed_resolves_like_olddefconfig(kc_loaded: LoadTree, case: CorpusCase | None) -> None:
+def test_perturbed_resolves_like_olddefconfig(
+    kc_loaded: LoadTree, case: CorpusCase | None, loader: str
+) -> None:
     case = _case(case)
     tree = kc_loaded(case.version, case.arch)
-    tree.load_values(case.text(".perturbed.config"), f"{case.name}.perturbed.config")
+    _load(tree, case.text(".perturbed.config"), f"{case.name}.perturbed.config", loader)
     _assert_same(
         tree.resolved_text(), case.text(".perturbed.expected.config"), str(case) + " (perturbed)"
     )
 
 
+@pytest.mark.parametrize("loader", LOADERS)
 @pytest.mark.parametrize("case", corpus_cases(), ids=str)
-def test_full_config_is_a_fixed_point(kc_loaded: LoadTree, case: CorpusCase | None) -> None:
+def test_full_config_is_a_fixed_point(
+    kc_loaded: LoadTree, case: CorpusCase | None, loader: str
+) -> None:
     case = _case(case)
     tree = kc_loaded(case.version, case.arch)
     text = case.text(".config")
-    tree.load_values(text, f"{case.name}.config")
+    _load(tree, text, f"{case.name}.config", loader)
     _assert_same(tree.resolved_text(), text, str(case))
     assert tree.dropped() == []
 
@@ -88,8 +110,11 @@ def _have(cross: str) -> bool:
 
 
 @pytest.mark.probe
+@pytest.mark.parametrize("loader", LOADERS)
 @pytest.mark.parametrize("case", corpus_cases(with_defconfig=True), ids=str)
-def test_defconfig_with_real_probes(kc_loaded: LoadTree, case: CorpusCase | None) -> None:
+def test_defconfig_with_real_probes(
+    kc_loaded: LoadTree, case: CorpusCase | None, loader: str
+) -> None:
     case = _case(case)
     cross = CROSS_COMPILE[case.arch]
     if cross == "" and platform.machine() != "x86_64":
@@ -97,7 +122,7 @@ def test_defconfig_with_real_probes(kc_loaded: LoadTree, case: CorpusCase | None
     if not _have(cross) and os.environ.get("CI") != "true":
         pytest.skip(f"{cross}gcc is not installed")
     tree = kc_loaded(case.version, case.arch, cross)
-    tree.load_values(case.text(".defconfig"), f"{case.name}.defconfig")
+    _load(tree, case.text(".defconfig"), f"{case.name}.defconfig", loader)
     _assert_same(tree.resolved_text(), case.text(".config"), f"{case} from defconfig")
 
 

@@ -60,9 +60,38 @@ def test_crlf_is_accepted_like_the_kernel() -> None:
 def test_duplicate_assignment_last_wins_with_warning() -> None:
     config = parse("CONFIG_A=y\nCONFIG_A=m\n")
     assert config.get("A") == "m"
+    assert config.repeated
     assert config.warnings == (
         "t.config:2: CONFIG_A assigned again (was 'y' on line 1); the last assignment wins",
     )
+
+
+def test_repeating_the_same_value_is_no_warning_but_is_recorded() -> None:
+    config = parse("CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_A=y\n")
+    assert config.warnings == ()
+    assert config.repeated
+    assert config.assignments["A"].line == 3
+    assert not parse(SAMPLE).repeated
+
+
+def test_quoted_values_are_recorded_by_their_last_assignment() -> None:
+    assert parse(SAMPLE).quoted == {"CMDLINE"}
+    config = parse('CONFIG_N="8"\nCONFIG_S=x\nCONFIG_S="y"\nCONFIG_T="z"\nCONFIG_T=z\n')
+    assert config.quoted == {"N", "S"}
+    assert [config.get(n) for n in "NST"] == ["8", "y", "z"]
+
+
+@pytest.mark.parametrize("line", ["  CONFIG_A=y", "\tCONFIG_A=y", " # CONFIG_A is not set"])
+def test_indented_assignment_is_an_error(line: str) -> None:
+    # The kernel's conf_read_simple() skips such a line as "unexpected data".
+    with pytest.raises(InputError, match=r"^t.config:2: indented assignment"):
+        parse(f"CONFIG_B=y\n{line}\n")
+
+
+def test_indented_comments_and_blank_lines_are_skipped() -> None:
+    config = parse("  # a comment\n   \n\t\nCONFIG_B=y\n# CONFIG_C is not set  \n")
+    assert {name: a.line for name, a in config.assignments.items()} == {"B": 4, "C": 5}
+    assert config.get("C") == "n"
 
 
 @pytest.mark.parametrize(
