@@ -7,6 +7,7 @@ It never prints: notices go through a callback so the CLI can put them on stderr
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import platform
@@ -23,6 +24,7 @@ from kcheck.kernel.dotconfig import (
     arch_names,
     check_arch,
     detect_arch,
+    header_arch,
     parse_dotconfig,
     read_config,
     running_kernel_config,
@@ -36,6 +38,7 @@ from kcheck.model import (
     FixPlan,
     Profile,
     Report,
+    Result,
     Tristate,
 )
 from kcheck.policy import Waiver, apply_policy, find_waiver_file, load_waivers
@@ -291,8 +294,22 @@ def check_loaded(
         results=results,
         summary=summary,
         notices=judged.notices,
-        locations={name: a.line for name, a in loaded.config.assignments.items()},
+        locations=_locations(results, loaded.config),
     )
+
+
+def _locations(results: tuple[Result, ...], config: DotConfig) -> dict[str, int]:
+    """The .config line of every symbol the results name that the config assigns."""
+    assigned = config.assignments
+    out: dict[str, int] = {}
+    stack = list(results)
+    while stack:
+        result = stack.pop()
+        stack += result.children
+        found = assigned.get(result.symbol) if result.symbol else None
+        if found is not None:
+            out[result.symbol] = found.line
+    return out
 
 
 @dataclass(frozen=True)
@@ -359,11 +376,13 @@ def check_many(
     gate: Gate | None = None,
     jobs: int = 1,
     on_done: Callable[[BatchItem], None] | None = None,
+    notify: Notify = lambda _message: None,
 ) -> list[BatchItem]:
     """Check many configs against one profile, in order; each tree is parsed once per process.
 
     Configs for the same tree and arch share the loaded tree (see ``_TREES``), so a batch
-    costs one tree load plus ~20 ms per config. ``jobs`` > 1 spreads configs over processes.
+    costs one tree load plus ~20 ms per config. ``jobs`` > 1 spreads configs over forked
+    processes, which share the trees loaded before the fork (``notify`` hears about those).
     """
     profile = load_profile(profile_name)  # once: a broken profile is one error, not one each
     each = [replace(inputs, config=config) for config in configs]
@@ -375,6 +394,7 @@ def check_many(
             done(item)
             items.append(item)
         return items
+    _preload_trees(each, notify)
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         futures = [pool.submit(check_one, profile, one, explain, gate) for one in each]
@@ -383,6 +403,32 @@ def check_many(
             done(item)
             items.append(item)
     return items
+
+
+def _preload_trees(batch: list[Inputs], notify: Notify) -> None:
+    """Load the trees a batch will need in this process, before the workers fork, so that
+    they share them instead of each worker loading every tree it meets.
+
+    The arch comes from ``--arch`` or the config's header line; a config without one (a
+    defconfig) or a wrong guess only means its worker loads its tree itself, as a serial run
+    does. Errors are left for the worker to report against the config.
+    """
+    wanted: dict[tuple[Path, str], Inputs] = {}
+    for one in batch:
+        if one.tree is None or one.config is None or one.config == "-":
+            continue
+        arch = one.arch
+        if arch is None:
+            try:
+                arch = header_arch(read_config(one.config).text)
+            except KcheckError:
+                continue
+        if arch in KNOWN_ARCHES:
+            wanted.setdefault((one.tree, arch), one)
+    for (tree_dir, arch), one in wanted.items():
+        if is_kernel_tree(tree_dir):
+            with contextlib.suppress(KcheckError):
+                _tree(tree_dir, arch, one, notify)
 
 
 @dataclass(frozen=True)

@@ -432,6 +432,7 @@ def _check_batch(
             gate=gate,
             jobs=options["jobs"],
             on_done=done,
+            notify=_notify,
         )
 
     if not sys.stderr.isatty():

@@ -187,8 +187,8 @@ class Report:
     results: tuple[Result, ...]
     summary: Summary
     notices: tuple[str, ...] = field(default=())
-    # The .config line of each symbol the config assigns (name without CONFIG_), so CI
-    # formats (SARIF, GitHub annotations) can point at the line; empty when not known.
+    # The .config line of each symbol the results name and the config assigns (name without
+    # CONFIG_), so CI formats (SARIF, GitHub annotations) can point at the line.
     locations: dict[str, int] = field(default_factory=dict)
 
 

@@ -373,6 +373,12 @@ def _header(text: str) -> tuple[str | None, tuple[int, int, int] | None]:
     return None, None
 
 
+def header_arch(text: str) -> str | None:
+    """The ARCH named by a generated config's header line (``# Linux/arm64 6.12.117 Kernel
+    Configuration``), read without parsing the rest; None without a header."""
+    return _header(text)[0]
+
+
 # The ARCH= value for make, as kcheck names architectures.
 KNOWN_ARCHES = ("x86_64", "i386", "arm64", "powerpc")
 
