@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,7 @@ from kcheck.kernel.compat import (
     Choice,
     Symbol,
 )
+from kcheck.kernel.state import changed_since, inputs, restore, same_inputs, snapshot
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import (
     EffectKind,
@@ -288,6 +289,18 @@ class _State:
         for move in moves:
             self.apply(move)
 
+    def switch(self, moves: Sequence[_Move]) -> None:
+        """Have exactly ``moves`` applied, in that order: only the moves after the part both
+        have in common are taken off and put on."""
+        common = 0
+        for applied, wanted in zip(self.moves, moves, strict=False):
+            if applied != wanted:
+                break
+            common += 1
+        while len(self.moves) > common:
+            self.undo()
+        self.apply_all(moves[common:])
+
 
 class _Planner:
     def __init__(
@@ -304,7 +317,7 @@ class _Planner:
         self.prefer = prefer
         self.state = _State(self.kconf)
         self.before: dict[Any, str] = {}
-        self._covered: set[Any] = set()
+        self._plain: dict[Any, int] = {}
         # What the loaded config itself assigns (a user value), per symbol.
         self.asked: dict[Any, str] = {}
         self.blocks: list[str] = []
@@ -719,23 +732,20 @@ class _Planner:
         """Drop assignments the goals do not need (the search's order can leave some)."""
         current = list(moves)
         if len(current) > 1:
-            self.state.reset()
             for index in range(len(current) - 1, -1, -1):
                 trial = current[:index] + current[index + 1 :]
-                self.state.apply_all(trial)
-                ok = all(self.holds(g) for g in goals)
-                self.state.reset()
-                if ok:
+                self.state.switch(trial)
+                if all(self.holds(g) for g in goals):
                     current = trial
-            self.state.apply_all(moves)
+            self.state.switch(moves)
         return _Solution(tuple(current))
 
     def repairable(
         self, moves: tuple[_Move, ...], goals: Sequence[FixTarget], keep: FixTarget
     ) -> bool:
         """Can a few more assignments on top of ``moves`` keep ``keep`` up, goals still met?"""
-        applied = self.state.reset()
-        self.state.apply_all(moves)
+        applied = list(self.state.moves)
+        self.state.switch(moves)
         wanted = [*goals, keep]
 
         def extend(depth: int) -> bool:
@@ -753,11 +763,9 @@ class _Planner:
                     trial = [move if m.sym is move.sym else m for m in current]
                 else:
                     trial = [*current, move]
-                self.state.reset()
-                self.state.apply_all(trial)
+                self.state.switch(trial)
                 ok = extend(depth - 1)
-                self.state.reset()
-                self.state.apply_all(current)
+                self.state.switch(current)
                 if ok:
                     return True
             return False
@@ -765,90 +773,136 @@ class _Planner:
         try:
             return extend(_REPAIR_DEPTH)
         finally:
-            self.state.reset()
-            self.state.apply_all(applied)
+            self.state.switch(applied)
 
-    def snapshot(self) -> None:
+    def record_asked(self) -> None:
         """What the loaded config itself assigns (:attr:`asked`); values come lazily."""
         self.asked = {
             sym: _TRI[sym.user_value] if isinstance(sym.user_value, int) else str(sym.user_value)
             for sym in self.kconf.unique_defined_syms
             if sym.user_value is not None
         }
-        self._covered = set()
 
-    def ensure_before(self, roots: Iterable[Any]) -> None:
-        """Fill :attr:`before` (values with no plan applied) for every symbol that setting
-        ``roots`` can change: the dependents closure, computed once per root. The plan under
-        way is taken off for that and put back."""
-        new = [root for root in roots if root not in self._covered]
-        if not new:
+    def fill_before(self, syms: Iterable[Any]) -> None:
+        """Fill :attr:`before` (values with no plan applied) for ``syms``, all at once: the
+        plan under way is taken off for that and put back."""
+        missing = [sym for sym in dict.fromkeys(syms) if sym not in self.before]
+        if not missing:
             return
-        seen: set[Any] = set(new)
-        stack = list(new)
-        while stack:
-            item = stack.pop()
-            following = list(item._dependents)
-            if item.__class__ is Choice:
-                following += item.syms
-            elif item.choice is not None:
-                following.append(item.choice)
-            for dep in following:
-                if dep not in seen:
-                    seen.add(dep)
-                    stack.append(dep)
-        missing = [s for s in seen if s.__class__ is Symbol and s.nodes and s not in self.before]
-        if missing:
-            applied = self.state.reset()
-            for sym in missing:
-                self.before[sym] = _value(sym)
-            self.state.apply_all(applied)
-        self._covered.update(new)
+        applied = self.state.reset()
+        for sym in missing:
+            self.before[sym] = self.value(sym)
+        self.state.apply_all(applied)
 
     def before_value(self, sym: Any) -> str:
         """``sym``'s value with no plan applied."""
-        if sym not in self.before:
-            applied = self.state.reset()
-            self.before[sym] = _value(sym)
-            self.state.apply_all(applied)
+        self.fill_before((sym,))
         return self.before[sym]
 
-    def changed(self, syms: Iterable[Any]) -> dict[Any, str]:
-        """The values, in the current state, of ``syms`` and of every symbol whose value
-        differs from :attr:`before`.
-
-        Walks kconfiglib's dependents graph from ``syms`` and goes on from a symbol only when
-        its value changed: Kconfig values are computed from other symbols' values alone, so
-        nothing past an unchanged symbol can change. A choice is always entered (its pick
-        follows its members' visibility, not only their values).
+    def plain(self, sym: Any) -> int:
+        """1 if ``sym`` is a bool/tristate whose value is n whenever its direct dependencies
+        are: not in a choice, not transitional, selected and implied by nothing (its prompt
+        and defaults all carry its dependencies, as kconfiglib propagates them). 2 if, more,
+        every default it has is n: then it is n whenever it has no user value (or n). Else 0.
         """
-        out: dict[Any, str] = {}
-        seen: set[Any] = set()
-        stack = list(syms)
-        roots = set(stack)
-        self.ensure_before(roots)
-        while stack:
-            item = stack.pop()
-            if item in seen:
-                continue
-            seen.add(item)
-            if item.__class__ is Choice:
-                stack += item.syms
-                stack += item._dependents
-                continue
-            if not item.nodes:
-                continue
-            value = _value(item)
-            if item in roots or value != self.before.get(item):
-                out[item] = value
-                stack += item._dependents
-            if item.choice is not None:
-                stack.append(item.choice)
-        return {
-            sym: value
-            for sym, value in out.items()
-            if sym in roots or value != self.before.get(sym)
-        }
+        found = self._plain.get(sym)
+        if found is not None:
+            return found
+        kconf = self.kconf
+        kind = (
+            0
+            if sym.__class__ is not Symbol
+            or not sym.nodes
+            or (sym.orig_type is not BOOL and sym.orig_type is not TRISTATE)
+            or sym.choice is not None
+            or sym.rev_dep is not kconf.n
+            or sym.weak_rev_dep is not kconf.n
+            or sym in getattr(kconf, "transitional_syms", ())
+            else 2
+            if all(value is kconf.n for value, _ in sym.defaults)
+            else 1
+        )
+        self._plain[sym] = kind
+        return kind
+
+    def value(self, sym: Any) -> str:
+        """:func:`_value`, but n without computing the rest for a plain symbol (:meth:`plain`)
+        that has no user value and no default but n, or whose direct dependencies are n (most
+        of what a walk visits: the drivers under a menu that was or stays off)."""
+        kind = self.plain(sym)
+        if kind and ((kind == 2 and not sym.user_value) or not _tri(sym.direct_dep)):
+            return "n"
+        return _value(sym)
+
+    def known_before(self, sym: Any) -> str | None:
+        """``sym``'s value before the plan when :attr:`before` already decides it: n for a
+        plain symbol (:meth:`plain`) that the plan gives no user value, with no user value and
+        no default but n, or whose direct dependencies were n by the values known (an ``&&``
+        needs one operand known to be n). Called with the plan applied: the symbols it sets
+        are in :attr:`before` already."""
+        found = self.before.get(sym)
+        if found is None:
+            kind = self.plain(sym)
+            if kind and (
+                (kind == 2 and not sym.user_value) or _known_tri(sym.direct_dep, self.before) == 0
+            ):
+                found = self.before[sym] = "n"
+        return found
+
+    def guess_before(self, sym: Any) -> str:
+        """What ``sym`` most likely was before the plan: its line in the loaded config (a
+        config written by make has a line for every symbol that is on), else n. Only a guess:
+        :meth:`changed` checks every guess it used."""
+        asked = self.asked.get(sym)
+        if asked is not None:
+            return asked
+        return "n" if sym.orig_type is BOOL or sym.orig_type is TRISTATE else str(sym.str_value)
+
+    def changed(self, moves: Sequence[_Move]) -> dict[Any, str]:
+        """The values with ``moves`` applied of their symbols and of every symbol whose value
+        differs from :attr:`before` (filled in as far as the walk goes). The moves under way
+        are applied again on return.
+
+        See :func:`_walk`. Values before the plan are needed only where the walk goes; most
+        follow from the values before of the symbols the plan sets (:meth:`known_before`),
+        the others are walked past with a guess (:meth:`guess_before`) and then computed all
+        in one go, with the plan taken off once, and the walk done again with them (values
+        with the plan are kept, never computed twice). Only a wrong guess that a symbol did
+        not change takes one more round.
+        """
+        moves = tuple(moves)
+        applied = list(self.state.moves)
+        roots = list(dict.fromkeys(move.sym for move in moves))
+        self.fill_before(roots)
+        self.state.switch(moves)
+        after: dict[Any, str] = {}
+
+        def value(sym: Any) -> str:
+            found = after.get(sym)
+            if found is None:
+                found = after[sym] = self.value(sym)
+            return found
+
+        try:
+            while True:
+                guessed: dict[Any, str | None] = {}
+                out = _walk(roots, value, self.known_before, self.guess_before, guessed)
+                if not guessed:
+                    return out
+                # The plan off once: the values before of all the symbols guessed, and of the
+                # next symbols the walk will go on to, past a symbol it took for unchanged.
+                on = self.state.reset()
+                for sym in guessed:
+                    if sym not in self.before:
+                        self.before[sym] = self.value(sym)
+                for sym, guess in guessed.items():
+                    if guess == after[sym] and self.before[sym] != guess:
+                        for dep in _next_items(sym):
+                            if dep not in self.before and dep.__class__ is Symbol and dep.nodes:
+                                self.before[dep] = self.value(dep)
+                self.state.apply_all(on)
+        finally:
+            self.state.switch(applied)
 
     def avoided_down(self) -> bool:
         """Is a symbol the search avoids turning down turned down now?"""
@@ -862,14 +916,7 @@ class _Planner:
     def turned_down(self, solution: _Solution) -> dict[Any, str]:
         """Symbols that were y/m and the solution (applied now) turns down, with the old value."""
         out: dict[Any, str] = {}
-        applied = None
-        if tuple(self.state.moves) != solution.moves:
-            applied = self.state.reset()
-            self.state.apply_all(solution.moves)
-        solution.after = self.changed(m.sym for m in solution.moves)
-        if applied is not None:
-            self.state.reset()
-            self.state.apply_all(applied)
+        solution.after = self.changed(solution.moves)
         for sym, new in solution.after.items():
             if sym in self.tolerated or self.asked.get(sym) == new:
                 continue
@@ -881,11 +928,7 @@ class _Planner:
     def measure(self, solution: _Solution) -> None:
         """Values after the solution for every symbol it changes, and how many go up/down."""
         if not solution.after:
-            applied = self.state.reset()
-            self.state.apply_all(solution.moves)
-            solution.after = self.changed(m.sym for m in solution.moves)
-            self.state.reset()
-            self.state.apply_all(applied)
+            solution.after = self.changed(solution.moves)
         after = solution.after
         on = off = 0
         for sym, value in after.items():
@@ -899,6 +942,124 @@ class _Planner:
                 on += 1
         solution.turned_off = off
         solution.turned_on = on
+
+
+def _walk(
+    roots: Sequence[Any],
+    value: Callable[[Any], str],
+    before: Callable[[Any], str | None],
+    guess: Callable[[Any], str] | None = None,
+    guessed: dict[Any, str | None] | None = None,
+) -> dict[Any, str]:
+    """``value`` of ``roots`` and of every symbol whose ``value`` differs from ``before``.
+
+    Walks kconfiglib's dependents graph from ``roots`` and goes on from a symbol only when its
+    value changed: Kconfig values are computed from other symbols' values alone, so nothing
+    past an unchanged symbol can change. A choice is always entered (its pick follows its
+    members' visibility, not only their values). A symbol ``before`` does not know is
+    compared with ``guess(sym)``, and ``guessed`` maps it to that guess; without ``guess`` it
+    counts as changed.
+    """
+    out: dict[Any, str] = {}
+    seen: set[Any] = set()
+    stack = list(roots)
+    root_set = set(roots)
+    while stack:
+        item = stack.pop()
+        if item in seen:
+            continue
+        seen.add(item)
+        if item.__class__ is Choice:
+            stack += item.syms
+            stack += item._dependents
+            continue
+        if not item.nodes:
+            continue
+        new = value(item)
+        old = before(item)
+        if old is None and guessed is not None:
+            if guess is not None:
+                old = guess(item)
+            guessed[item] = old
+        if item in root_set or new != old:
+            out[item] = new
+            stack += item._dependents
+        if item.choice is not None:
+            stack.append(item.choice)
+    return {sym: new for sym, new in out.items() if sym in root_set or new != before(sym)}
+
+
+def _known_tri(expr: Any, known: Mapping[Any, str]) -> int | None:
+    """The value of ``expr`` (as kconfiglib's expr_value) from the tristate values in
+    ``known`` and constants alone; None when those do not decide it."""
+    if expr.__class__ is Symbol:
+        if expr.is_constant:
+            return _tri(expr)
+        if expr.orig_type is not BOOL and expr.orig_type is not TRISTATE:
+            return None
+        text = known.get(expr)
+        return None if text is None else _TRI.index(text)
+    if expr.__class__ is not tuple:
+        return None
+    op = expr[0]
+    if op is AND or op is OR:
+        first = _known_tri(expr[1], known)
+        if op is AND and first == 0:
+            return 0
+        second = _known_tri(expr[2], known)
+        if op is AND:
+            if second == 0:
+                return 0
+            return None if first is None or second is None else min(first, second)
+        if first == 2 or second == 2:
+            return 2
+        return None if first is None or second is None else max(first, second)
+    if op is NOT:
+        inner = _known_tri(expr[1], known)
+        return None if inner is None else 2 - inner
+    return None
+
+
+def _closure_items(roots: Iterable[Any]) -> list[Any]:
+    """``roots`` and every symbol and choice whose value can follow theirs: the dependents
+    closure (a choice's members and a member's choice included)."""
+    seen: set[Any] = set(roots)
+    stack = list(seen)
+    while stack:
+        item = stack.pop()
+        following = list(item._dependents)
+        if item.__class__ is Choice:
+            following += item.syms
+        elif item.choice is not None:
+            following.append(item.choice)
+        for dep in following:
+            if dep not in seen:
+                seen.add(dep)
+                stack.append(dep)
+    return list(seen)
+
+
+def _closure(roots: Iterable[Any]) -> list[Any]:
+    """The symbols (with a definition) of :func:`_closure_items`."""
+    return [sym for sym in _closure_items(roots) if sym.__class__ is Symbol and sym.nodes]
+
+
+def _next_items(item: Any) -> list[Any]:
+    """Where :func:`_walk` goes on from ``item`` when its value changed."""
+    following = list(item._dependents)
+    following += [sym for dep in item._dependents if dep.__class__ is Choice for sym in dep.syms]
+    if item.choice is not None:
+        following.append(item.choice)
+        following += item.choice.syms
+    return following
+
+
+def _touched(moves: Iterable[_Move]) -> Iterator[Any]:
+    """The symbols the moves set and the choices they are members of."""
+    for move in moves:
+        yield move.sym
+        if move.sym.choice is not None:
+            yield move.sym.choice
 
 
 def _choice_name(choice: Any) -> str:
@@ -983,14 +1144,13 @@ def plan(
         tree.load_values(config_text, config_name)
     planner = _Planner(tree, config_text, config_name, prefer or {})
     planner.selection0 = {choice: choice.selection for choice in tree.kconf.unique_choices}
-    planner.snapshot()
+    planner.record_asked()
     try:
         result = _plan(planner, list(targets), list(keep))
     except BaseException:
-        planner.state.reset()
-        tree.load_values(config_text, config_name)
+        planner.state.reset()  # (the verification restores the original config itself)
         raise
-    # The verification loaded the original config again; the search left nothing applied.
+    # The verification restored the original config; the search left nothing applied.
     planner.state.reset()
     return result
 
@@ -1133,13 +1293,11 @@ def _result(
     impossible: list[ImpossibleTarget],
 ) -> PlanResult:
     state = planner.state
-    state.reset()
     moves = best.moves
     leaves = [leaf for target in feasible + planner.protect for leaf in _leaves(target)]
     # Who needs each line: the leaves that want its symbol, and those that fail without it.
-    state.apply_all(moves)
+    state.switch(moves)
     held = {leaf.id for leaf in leaves if planner.leaf_holds(leaf)}
-    state.reset()
     # A leaf is credited to the lines it needs among those wanted at least as strongly as
     # itself (a required VIRTIO_NET needs VIRTIO_PCI, even if a recommended VIRTIO_CONSOLE in
     # the same plan also selects VIRTIO) and the pure dependencies.
@@ -1153,14 +1311,13 @@ def _result(
     for level in sorted({rank[leaf.level] for leaf in leaves}):
         base = [m for m in moves if wanted_rank.get(m.sym, -1) <= level]
         group = [leaf for leaf in leaves if rank[leaf.level] == level and leaf.id in held]
-        state.apply_all(base)
+        state.switch(base)
         if not all(planner.leaf_holds(leaf) for leaf in group):
             base = list(moves)
-        state.reset()
-        for move in base:
-            state.apply_all(m for m in base if m is not move)
+        for index in range(len(base) - 1, -1, -1):
+            move = base[index]
+            state.switch(base[:index] + base[index + 1 :])
             needed_by[move] += [leaf.id for leaf in group if not planner.leaf_holds(leaf)]
-            state.reset()
     changes: list[FixChange] = []
     planned_syms = {move.sym for move in moves}
     for move in moves:
@@ -1198,7 +1355,8 @@ def _result(
         for sym, value in sorted(best.after.items(), key=lambda item: str(item[0].name))
         if sym not in planned_syms and planner.before[sym] != value
     )
-    planner.ensure_before(m.sym for m in moves)  # before the verification loads another config
+    state.reset()
+    planner.fill_before(m.sym for m in moves)  # before the verification loads another config
     verification = _verify(planner, best, feasible, keep)
     return PlanResult(
         changes=tuple(changes),
@@ -1215,32 +1373,77 @@ def _verify(
 ) -> FixVerification:
     """Merge the lines into a copy of the config, load it, and check what was promised.
 
-    Only the symbols in the plan's dependents closure can change (every other user value and
-    every pinned probe answer is the same text), so those are compared, plus the pins.
+    The merged config is loaded as ``make olddefconfig`` reads it. What the values are
+    computed from -- every symbol's user value and pinned probe answer, every choice's mode,
+    selection and priority list, the ``$(success,...)`` answers -- is compared with the
+    state the plan's values were computed in (the loaded config with the plan's lines set):
+    where nothing differs, no symbol outside the plan's walk (:func:`_walk`) can have another
+    value; the targets and every value the plan predicts (its lines' and their side
+    effects) are then computed again on the merged config and compared. Where an input
+    differs, every symbol that can depend on it is compared instead (values before the plan
+    read once the original config is back). The original config is restored from a
+    snapshot afterwards, not loaded again.
     """
     tree = planner.tree
-    planner.state.reset()
+    state = planner.state
+    state.reset()
     promised = feasible + keep + planner.protect
     if not best.moves:
         # Nothing to merge: the config is already what the plan would give.
         held = tuple(t.id for t in promised if planner.holds(t))
         failed = tuple(t.id for t in promised if not planner.holds(t))
         return FixVerification(held=held, failed=failed, undeclared=())
+    original = snapshot(tree)
+    touched = list(dict.fromkeys(_touched(best.moves)))
+    state.apply_all(best.moves)
+    planned = inputs(tree, touched)
+    state.reset()
     pins = dict(tree.pinned)
     merged = merge_config_text(planner.text, _fragment(best.moves))
     tree.load_values(merged, f"{planner.name} + kcheck fix")
-    held = tuple(t.id for t in promised if planner.holds(t))
-    failed = tuple(t.id for t in promised if not planner.holds(t))
-    undeclared: list[tuple[str, str, str]] = []
-    actual = planner.changed(m.sym for m in best.moves)
+    restored = False
+    try:
+        held = tuple(t.id for t in promised if planner.holds(t))
+        failed = tuple(t.id for t in promised if not planner.holds(t))
+        undeclared: list[tuple[str, str, str]] = []
+        if dict(tree.pinned) != pins:
+            for name in sorted(set(pins) | set(tree.pinned)):
+                if pins.get(name) != tree.pinned.get(name):
+                    undeclared.append((name, pins.get(name) or "", tree.pinned.get(name) or ""))
+        # What differs from the state the plan's values were computed in: the loaded config
+        # with the plan's lines set (only those symbols and their choices differ from it).
+        now = inputs(tree, touched)
+        differing = [item for item in changed_since(tree, original) if item not in planned]
+        differing += [item for item in touched if not same_inputs(planned[item], now[item])]
+        if not differing:
+            actual = {sym: _value(sym) for sym in best.after}
+        else:
+            # Compare every symbol that can depend on what differs (or on the lines).
+            roots = list(dict.fromkeys([*(move.sym for move in best.moves), *differing]))
+            closure = _closure(roots)
+            merged_values = {sym: _value(sym) for sym in closure}
+            restore(tree, original)
+            restored = True
+            planner.before.update(
+                (sym, _value(sym)) for sym in closure if sym not in planner.before
+            )
+            # (A placeholder has no value of its own to compare: its dependents are roots.)
+            starts = [
+                dep
+                for root in roots
+                for dep in (
+                    root._dependents if root.__class__ is Symbol and not root.nodes else (root,)
+                )
+            ]
+            actual = _walk(
+                list(dict.fromkeys(starts)), merged_values.__getitem__, planner.before.get
+            )
+    finally:
+        if not restored:
+            restore(tree, original)
     for sym in sorted(set(actual) | set(best.after), key=lambda sym: str(sym.name)):
         predicted = best.after.get(sym, planner.before[sym])
         value = actual.get(sym, planner.before[sym])
         if value != predicted:
             undeclared.append((str(sym.name), predicted, value))
-    if dict(tree.pinned) != pins:
-        for name in sorted(set(pins) | set(tree.pinned)):
-            if pins.get(name) != tree.pinned.get(name):
-                undeclared.append((name, pins.get(name) or "", tree.pinned.get(name) or ""))
-    tree.load_values(planner.text, planner.name)
     return FixVerification(held=held, failed=failed, undeclared=tuple(undeclared))
