@@ -240,6 +240,8 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
         self._kc_config_name: str | None = None
         self._kc_config_text: str | None = None
         self._kc_config_line = 0
+        # Built by the first load_parsed(), after the parsed tree went into the cache.
+        self._kc_load_index: dict[str, tuple[Any, dict[str, int] | None, Any, int]] | None = None
         try:
             super().__init__(filename, warn=True, warn_to_stderr=False)
         except (_K.KconfigError, OSError) as exc:
@@ -480,45 +482,48 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
         """
         if self.config_prefix != "CONFIG_" or self.warn_assign_undef:
             return False
-        syms = self.syms
+        index = self._kc_load_index or self._build_load_index()
+        for name in quoted:
+            entry = index.get(name)
+            if entry is not None and entry[1] is not None:
+                return False  # a quoted bool/tristate value is invalid
         is_base_n = _K._is_base_n
-        staged: list[tuple[Any, Any]] = []
+        plain: list[tuple[Any, Any]] = []
+        members: list[tuple[Any, int]] = []
         missing: list[tuple[str, str]] = []
         modes: dict[Any, int] = {}
         for name, assignment in values.items():
-            value = assignment[0]
-            sym = syms.get(name)
-            if sym is None or not sym.nodes:
-                missing.append((name, value))
+            entry = index.get(name)
+            if entry is None:
+                missing.append((name, assignment[0]))
                 continue
-            kind = sym.orig_type
-            if kind is BOOL or kind is TRISTATE:
-                tri = _TRI_OF.get(value)
-                if tri is None or (tri == 1 and kind is BOOL) or name in quoted:
-                    return False
-                choice = sym.choice
+            sym, tris, choice, kind = entry
+            value = assignment[0]
+            if tris is not None:
+                tri = tris.get(value)
+                if tri is None:
+                    return False  # not y/m/n, or m for a bool
+                if choice is None:
+                    plain.append((sym, tri))
+                    continue
                 # kconfiglib warns for m and y in one choice, and for a mode the choice's
                 # type does not allow.
-                if (
-                    choice is not None
-                    and tri
-                    and (
-                        modes.setdefault(choice, tri) != tri
-                        or choice.orig_type not in ((TRISTATE,) if tri == 1 else _BOOL_TRISTATE)
-                    )
+                if tri and (
+                    modes.setdefault(choice, tri) != tri
+                    or choice.orig_type not in ((TRISTATE,) if tri == 1 else _BOOL_TRISTATE)
                 ):
                     return False
-                staged.append((sym, tri))
+                members.append((sym, tri))
             elif kind is STRING:
                 if name not in quoted:
                     return False  # "malformed string literal"
-                staged.append((sym, value))
+                plain.append((sym, value))
             elif (kind is INT and is_base_n(value, 10)) or (
                 kind is HEX and is_base_n(value, 16) and int(value, 16) >= 0
             ):
                 if name in quoted:
                     return False  # the quotes make it invalid for an int or a hex
-                staged.append((sym, value))
+                plain.append((sym, value))
             else:
                 return False
         # The same end state as kconfiglib's replace=True load: every symbol and choice not
@@ -538,20 +543,32 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
         self.missing_syms = missing
         self.reset_choice_priorities()
         priorities = self.choice_priority if self.kc_rules.choices_v611 else None
-        for sym, value in staged:
+        for sym, value in plain:
+            sym.user_value = value
+        for sym, value in members:
             sym.user_value = value
             choice = sym.choice
-            if choice is not None:
-                if value:
-                    choice.user_value = value
-                    if value == 2:
-                        choice.user_selection = sym
-                if priorities is not None:
-                    # As _set_value: an assignment moves the member to the front.
-                    order = priorities[choice]
-                    order.remove(sym)
-                    order.insert(0, sym)
+            if value:
+                choice.user_value = value
+                if value == 2:
+                    choice.user_selection = sym
+            if priorities is not None:
+                # As _set_value: an assignment moves the member to the front.
+                order = priorities[choice]
+                order.remove(sym)
+                order.insert(0, sym)
         return True
+
+    def _build_load_index(self) -> dict[str, tuple[Any, dict[str, int] | None, Any, int]]:
+        """name -> (symbol, its y/m/n values or None, its choice, its type) for every defined
+        symbol: what :meth:`load_parsed` looks up per assignment. Built once per process."""
+        tables = {BOOL: {"n": 0, "y": 2}, TRISTATE: {"n": 0, "m": 1, "y": 2}}
+        index = {
+            sym.name: (sym, tables.get(sym.orig_type), sym.choice, sym.orig_type)
+            for sym in self.unique_defined_syms
+        }
+        self._kc_load_index = index
+        return index
 
     def reset_choice_priorities(self) -> None:
         """v6.11 choice_members lists: definition order, before a .config is read."""
