@@ -106,6 +106,9 @@ _TIME_LIMIT = 1.5
 _REPAIR_DEPTH = 3
 # How many selectors of a promptless symbol are tried when none is wanted or local.
 _MAX_FALLBACK_SELECTORS = 3
+# _Planner.kind(): what a bool/tristate's value can come from.
+_SIMPLE, _PLAIN, _OFF_BY_DEFAULT, _NO_PROMPT = 1, 2, 4, 8
+_ALWAYS_OFF = _PLAIN | _OFF_BY_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,8 @@ class _State:
         self.kconf = kconf
         self.moves: list[_Move] = []
         self._saved: list[tuple[Any, Any, Any]] = []
+        # Values the planner worked out for the moves applied now (emptied on every change).
+        self.memo: dict[Any, str] = {}
 
     @property
     def assigned(self) -> set[Any]:
@@ -257,10 +262,12 @@ class _State:
         self._saved.append((sym, sym.user_value, saved_choice))
         sym.set_value(move.value)
         self.moves.append(move)
+        self.memo.clear()
 
     def undo(self) -> None:
         sym, previous, saved_choice = self._saved.pop()
         self.moves.pop()
+        self.memo.clear()
         if previous is None:
             sym.unset_value()
         else:
@@ -317,7 +324,7 @@ class _Planner:
         self.prefer = prefer
         self.state = _State(self.kconf)
         self.before: dict[Any, str] = {}
-        self._plain: dict[Any, int] = {}
+        self._kinds: dict[Any, int] = {}
         # What the loaded config itself assigns (a user value), per symbol.
         self.asked: dict[Any, str] = {}
         self.blocks: list[str] = []
@@ -449,7 +456,7 @@ class _Planner:
         if conds:
             if sym.choice is not None:
                 if sym.visibility and Y in sym.assignable:
-                    selected = self.selection0.get(sym.choice, sym.choice.selection)
+                    selected = self.selection_before(sym.choice)
                     switching = selected is not None and selected is not sym
                     moves.append(_Move(sym, Y, switching))
             elif want in sym.assignable:
@@ -794,60 +801,202 @@ class _Planner:
             self.before[sym] = self.value(sym)
         self.state.apply_all(applied)
 
+    def selection_before(self, choice: Any) -> Any:
+        """The member ``choice`` picks with no plan applied (taken off for that, once)."""
+        if choice not in self.selection0:
+            applied = self.state.reset()
+            self.selection0[choice] = choice.selection
+            self.state.apply_all(applied)
+        return self.selection0[choice]
+
     def before_value(self, sym: Any) -> str:
         """``sym``'s value with no plan applied."""
         self.fill_before((sym,))
         return self.before[sym]
 
-    def plain(self, sym: Any) -> int:
-        """1 if ``sym`` is a bool/tristate whose value is n whenever its direct dependencies
-        are: not in a choice, not transitional, selected and implied by nothing (its prompt
-        and defaults all carry its dependencies, as kconfiglib propagates them). 2 if, more,
-        every default it has is n: then it is n whenever it has no user value (or n). Else 0.
-        """
-        found = self._plain.get(sym)
+    def kind(self, sym: Any) -> int:
+        """For a bool/tristate outside any choice, neither transitional nor without a
+        definition (else 0): ``_PLAIN`` (nothing selects or implies it), ``_OFF_BY_DEFAULT``
+        (every default it has is n), ``_NO_PROMPT`` (its user value never counts). Its prompt
+        and defaults all carry its direct dependencies (kconfiglib propagates them), so with
+        those n only a select or an imply can turn it on, and without a user value that
+        counts (or with n) only a default that is not n."""
+        found = self._kinds.get(sym)
         if found is not None:
             return found
         kconf = self.kconf
-        kind = (
-            0
-            if sym.__class__ is not Symbol
-            or not sym.nodes
-            or (sym.orig_type is not BOOL and sym.orig_type is not TRISTATE)
-            or sym.choice is not None
-            or sym.rev_dep is not kconf.n
-            or sym.weak_rev_dep is not kconf.n
-            or sym in getattr(kconf, "transitional_syms", ())
-            else 2
-            if all(value is kconf.n for value, _ in sym.defaults)
-            else 1
-        )
-        self._plain[sym] = kind
+        kind = 0
+        if (
+            sym.__class__ is Symbol
+            and sym.nodes
+            and (sym.orig_type is BOOL or sym.orig_type is TRISTATE)
+            and sym.choice is None
+            and sym not in getattr(kconf, "transitional_syms", ())
+        ):
+            kind = _SIMPLE
+            if sym.rev_dep is kconf.n and sym.weak_rev_dep is kconf.n:
+                kind |= _PLAIN
+            if all(value is kconf.n for value, _ in sym.defaults):
+                kind |= _OFF_BY_DEFAULT
+            if not any(node.prompt for node in sym.nodes):
+                kind |= _NO_PROMPT
+        self._kinds[sym] = kind
         return kind
 
     def value(self, sym: Any) -> str:
-        """:func:`_value`, but n without computing the rest for a plain symbol (:meth:`plain`)
-        that has no user value and no default but n, or whose direct dependencies are n (most
-        of what a walk visits: the drivers under a menu that was or stays off)."""
-        kind = self.plain(sym)
-        if kind and ((kind == 2 and not sym.user_value) or not _tri(sym.direct_dep)):
-            return "n"
-        return _value(sym)
+        """:func:`_value` now, remembered until the moves change, and worked out here, as the
+        value rules of kcheck.kernel.compat give it, for a bool/tristate outside any choice
+        (:meth:`kind`) that nothing implies with its direct dependencies met: its user value
+        up to its visibility if it has one that counts, else its first default that applies,
+        or what selects it if that is higher (m taken as y for a bool). The values of the
+        symbols in those expressions are taken the same way (:meth:`tri`), and a select from
+        a symbol that is always off (:meth:`always_off`) is not even computed. Most of what a
+        walk visits is such: the drivers under a menu, and the helpers they select."""
+        memo = self.state.memo
+        found = memo.get(sym)
+        if found is None:
+            found = memo[sym] = self._value(sym)
+        return found
+
+    def _value(self, sym: Any) -> str:
+        kind = self.kind(sym)
+        if not kind:
+            return _value(sym)
+        user: int | None = None if kind & _NO_PROMPT else sym.user_value
+        val = N
+        direct = None
+        vis = N if user is None else self.visibility(sym)
+        if vis and user is not None:
+            val = min(user, vis)  # the user value, up to the prompt's visibility
+        elif not kind & _OFF_BY_DEFAULT:
+            direct = self.tri(sym.direct_dep)
+            if direct:
+                for default, cond in sym.defaults:
+                    cond_val = self.tri(cond)
+                    if cond_val:
+                        val = min(self.tri(default), cond_val)
+                        break
+        n = self.kconf.n
+        if not vis and sym.weak_rev_dep is not n:
+            if direct is None:
+                direct = self.tri(sym.direct_dep)
+            if direct:
+                return _value(sym)  # an imply counts
+        if val != Y:
+            val = max(val, self.selected(sym.rev_dep))
+        if val == M:
+            if sym.weak_rev_dep is not n:
+                return _value(sym)  # (before v5.7 an imply of y also raises an m)
+            if sym.type is BOOL:
+                val = Y
+        return _TRI[val]
+
+    def visibility(self, sym: Any) -> int:
+        """kconfiglib's visibility of a symbol outside any choice, its prompts' conditions
+        taken with :meth:`tri`."""
+        cached = sym._cached_vis
+        if cached is not None:
+            return int(cached)
+        vis = N
+        for node in sym.nodes:
+            if node.prompt:
+                vis = max(vis, self.tri(node.prompt[1]))
+        if vis == M and sym.type is not TRISTATE:
+            vis = Y
+        return vis
+
+    def tri(self, expr: Any) -> int:
+        """kconfiglib's expr_value now, the values of bool/tristate symbols from
+        :meth:`value`."""
+        while expr.__class__ is tuple:
+            op = expr[0]
+            if op is AND:
+                first = self.tri(expr[2])
+                if not first:
+                    return N
+                return min(first, self.tri(expr[1]))
+            if op is OR:
+                first = self.tri(expr[2])
+                if first == Y:
+                    return Y
+                return max(first, self.tri(expr[1]))
+            if op is NOT:
+                return Y - self.tri(expr[1])
+            return _tri(expr)
+        if (
+            expr.__class__ is Symbol
+            and not expr.is_constant
+            and (expr.orig_type is BOOL or expr.orig_type is TRISTATE)
+        ):
+            cached = expr._cached_tri_val
+            return int(cached) if cached is not None else _TRI.index(self.value(expr))
+        return _tri(expr)
+
+    def always_off(self, sym: Any) -> bool:
+        """Is ``sym`` n now whatever else is (nothing selects or implies it, every default is
+        n, and no user value counts)?"""
+        kind = self.kind(sym)
+        return kind & _ALWAYS_OFF == _ALWAYS_OFF and bool(kind & _NO_PROMPT or not sym.user_value)
+
+    def selected(self, rev_dep: Any) -> int:
+        """The value of a reverse dependency (``||`` of ``selector && condition``) now, as
+        kconfiglib's expr_value; the selectors that are always off (:meth:`always_off`) are
+        skipped without computing their conditions."""
+        n = self.kconf.n
+        found = N
+        expr = rev_dep
+        while expr is not n:
+            if expr.__class__ is tuple and expr[0] is OR:
+                term, expr = expr[2], expr[1]
+            else:
+                term, expr = expr, n
+            first = term[1] if term.__class__ is tuple and term[0] is AND else term
+            if first.__class__ is Symbol and not first.is_constant and self.always_off(first):
+                continue
+            found = max(found, self.tri(term))
+            if found == Y:
+                break
+        return found
 
     def known_before(self, sym: Any) -> str | None:
-        """``sym``'s value before the plan when :attr:`before` already decides it: n for a
-        plain symbol (:meth:`plain`) that the plan gives no user value, with no user value and
-        no default but n, or whose direct dependencies were n by the values known (an ``&&``
-        needs one operand known to be n). Called with the plan applied: the symbols it sets
-        are in :attr:`before` already."""
+        """``sym``'s value before the plan when :attr:`before` already decides it (see
+        :meth:`kind`): n when its own part (user value or defaults), what implies it and what
+        selects it are all n by the values known (:func:`_known_off`). Called with the plan
+        applied:
+        the symbols it sets are in :attr:`before` already, so another symbol's user value
+        now is its user value before."""
         found = self.before.get(sym)
-        if found is None:
-            kind = self.plain(sym)
-            if kind and (
-                (kind == 2 and not sym.user_value) or _known_tri(sym.direct_dep, self.before) == 0
-            ):
-                found = self.before[sym] = "n"
-        return found
+        if found is not None:
+            return found
+        kind = self.kind(sym)
+        if not kind:
+            return None
+        known = self.known_tri
+        direct_off: bool | None = None
+        if not (kind & _OFF_BY_DEFAULT and (kind & _NO_PROMPT or not sym.user_value)):
+            direct_off = _known_off(sym.direct_dep, known)
+            if not direct_off:
+                return None
+        n = self.kconf.n
+        if sym.weak_rev_dep is not n:
+            # An imply counts only with the direct dependencies met.
+            if direct_off is None:
+                direct_off = _known_off(sym.direct_dep, known)
+            if not direct_off and not _known_off(sym.weak_rev_dep, known):
+                return None
+        if sym.rev_dep is not n and not _known_off(sym.rev_dep, known):
+            return None
+        self.before[sym] = "n"
+        return "n"
+
+    def known_tri(self, sym: Any) -> int | None:
+        """A bool/tristate's value before the plan as far as known without computing it:
+        from :attr:`before`, or n for a symbol that is n whatever the plan does (nothing
+        selects or implies it, every default is n, and no user value counts)."""
+        text = self.before.get(sym)
+        if text is not None:
+            return _TRI.index(text)
+        return N if self.always_off(sym) else None
 
     def guess_before(self, sym: Any) -> str:
         """What ``sym`` most likely was before the plan: its line in the loaded config (a
@@ -989,35 +1138,41 @@ def _walk(
     return {sym: new for sym, new in out.items() if sym in root_set or new != before(sym)}
 
 
-def _known_tri(expr: Any, known: Mapping[Any, str]) -> int | None:
-    """The value of ``expr`` (as kconfiglib's expr_value) from the tristate values in
-    ``known`` and constants alone; None when those do not decide it."""
-    if expr.__class__ is Symbol:
-        if expr.is_constant:
-            return _tri(expr)
-        if expr.orig_type is not BOOL and expr.orig_type is not TRISTATE:
-            return None
-        text = known.get(expr)
-        return None if text is None else _TRI.index(text)
-    if expr.__class__ is not tuple:
+def _known_off(expr: Any, known: Callable[[Any], int | None]) -> bool:
+    """Is ``expr`` n (as kconfiglib's expr_value) by the symbols' values ``known`` gives
+    (None: not known) and constants? See :func:`_known_is`."""
+    return _known_is(expr, N, known)
+
+
+def _known_is(expr: Any, want: int, known: Callable[[Any], int | None]) -> bool:
+    """Is ``expr`` known to be ``want`` (n or y)? For n an ``&&`` needs one operand known to
+    be n and an ``||`` all of them, for y the other way round; the chains kconfiglib builds
+    nest to the left, so they are walked in a loop."""
+    every, some = (OR, AND) if want == N else (AND, OR)
+    while expr.__class__ is tuple:
+        op = expr[0]
+        if op is every:
+            if not _known_is(expr[2], want, known):
+                return False
+        elif op is some:
+            if _known_is(expr[2], want, known):
+                return True
+        elif op is NOT:
+            return _known_is(expr[1], Y - want, known)
+        else:
+            return False
+        expr = expr[1]
+    return _known_leaf(expr, known) == want
+
+
+def _known_leaf(sym: Any, known: Callable[[Any], int | None]) -> int | None:
+    if sym.__class__ is not Symbol:
         return None
-    op = expr[0]
-    if op is AND or op is OR:
-        first = _known_tri(expr[1], known)
-        if op is AND and first == 0:
-            return 0
-        second = _known_tri(expr[2], known)
-        if op is AND:
-            if second == 0:
-                return 0
-            return None if first is None or second is None else min(first, second)
-        if first == 2 or second == 2:
-            return 2
-        return None if first is None or second is None else max(first, second)
-    if op is NOT:
-        inner = _known_tri(expr[1], known)
-        return None if inner is None else 2 - inner
-    return None
+    if sym.is_constant:
+        return _tri(sym)
+    if sym.orig_type is not BOOL and sym.orig_type is not TRISTATE:
+        return None
+    return known(sym)
 
 
 def _closure_items(roots: Iterable[Any]) -> list[Any]:
@@ -1143,7 +1298,6 @@ def plan(
     if tree.config_name != config_name:
         tree.load_values(config_text, config_name)
     planner = _Planner(tree, config_text, config_name, prefer or {})
-    planner.selection0 = {choice: choice.selection for choice in tree.kconf.unique_choices}
     planner.record_asked()
     try:
         result = _plan(planner, list(targets), list(keep))
@@ -1327,7 +1481,7 @@ def _result(
         dependency = tuple(i for i in needed_by[move] if i not in direct)
         choice = switched = None
         if sym.choice is not None:
-            old = planner.selection0.get(sym.choice)
+            old = planner.selection_before(sym.choice)
             if old is not None and old is not sym:
                 choice, switched = _choice_name(sym.choice), str(old.name)
         changes.append(
