@@ -3,8 +3,9 @@
 "Warm" means the Kconfig tree is parsed (or unpickled) and the config loaded and checked before
 the clock starts, as in one `kcheck guest --fix` run after its check: what is timed is
 :func:`kcheck.fixer.fix` alone -- the joint search, the side effects, the verification (the
-fragment merged into a copy of the config and loaded again) and loading the original config
-back. Each (config, profile) is timed --runs times; the table shows the median and the worst.
+fragment merged into a copy of the config and loaded again) and restoring the original config
+(from a snapshot). Each (config, profile) is timed --runs times; the table shows the median and
+the worst.
 
     python bench/bench_fix.py [--tree DIR] [--corpus DIR] [--runs N] [--all]
                               [--profiles guest host-bridge ...] [--configs NAME ...]

@@ -12,6 +12,7 @@ olddefconfig (a :class:`~kcheck.kernel.tree.LoadedTree`).
 from __future__ import annotations
 
 from kcheck.kernel.planner import Assignment, assignment_line, merge_config_text
+from kcheck.kernel.state import restore, snapshot
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import FixChange, FixPlan
 
@@ -71,11 +72,16 @@ def apply_fragment(
 ) -> str:
     """``merge_config.sh -m`` then ``make olddefconfig``: the .config text they would write.
 
-    ``tree`` has ``config_text`` loaded again on return.
+    ``tree`` has ``config_text`` loaded on return (restored from a snapshot when it had it
+    loaded already, as after a fix; else loaded).
     """
     merged = merge_config_text(config_text, fragment)
+    saved = snapshot(tree) if tree.config_name == config_name else None
     try:
         tree.load_values(merged, f"{config_name} + fragment")
         return tree.resolved_text()
     finally:
-        tree.load_values(config_text, config_name)
+        if saved is not None:
+            restore(tree, saved)
+        else:
+            tree.load_values(config_text, config_name)

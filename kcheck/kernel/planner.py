@@ -27,12 +27,21 @@ every plan's side effects -- symbols it does not set whose value still changes -
 and returned; a plan that turns anything off is offered only when there is no other, and the
 caller refuses it unless the user allowed it.
 
+Side effects come from a walk of kconfiglib's dependents graph that goes on only from symbols
+whose value changed (:func:`_walk`). Most of what it visits cannot change (the drivers under a
+menu that stays off, the helpers they select): their values are worked out from the value rules
+without computing what cannot matter, and their values before the plan from those of the
+symbols the plan sets (:meth:`_Planner.value`, :meth:`_Planner.known_before`); the rest is
+computed, before the plan all at once.
+
 Targets no plan can meet (a symbol the tree lacks, ``depends on`` a constant n, a symbol kept
 on by a selector kcheck does not turn off, ...) are returned as impossible, with the chain of
 blocking terms. Each plan is verified before it is returned: its lines are merged into a copy
-of the config text as ``merge_config.sh`` does, loaded with
-:meth:`~kcheck.kernel.tree.LoadedTree.load_values`, and every target and every value the plan
-predicted is checked. The tree's original config is loaded again when :func:`plan` returns.
+of the config text as ``merge_config.sh`` does and loaded with
+:meth:`~kcheck.kernel.tree.LoadedTree.load_values`; what the values are computed from must be
+what the plan's values were computed from, and every target and every value the plan predicts
+is computed again on the merged config and checked (:func:`_verify`). The tree's original
+config is then restored from a snapshot (:mod:`kcheck.kernel.state`), not read again.
 """
 
 from __future__ import annotations
@@ -1175,9 +1184,9 @@ def _known_leaf(sym: Any, known: Callable[[Any], int | None]) -> int | None:
     return known(sym)
 
 
-def _closure_items(roots: Iterable[Any]) -> list[Any]:
-    """``roots`` and every symbol and choice whose value can follow theirs: the dependents
-    closure (a choice's members and a member's choice included)."""
+def _closure(roots: Iterable[Any]) -> list[Any]:
+    """Every symbol (with a definition) whose value can follow those of ``roots``: the
+    dependents closure, a choice's members and a member's choice included."""
     seen: set[Any] = set(roots)
     stack = list(seen)
     while stack:
@@ -1191,12 +1200,7 @@ def _closure_items(roots: Iterable[Any]) -> list[Any]:
             if dep not in seen:
                 seen.add(dep)
                 stack.append(dep)
-    return list(seen)
-
-
-def _closure(roots: Iterable[Any]) -> list[Any]:
-    """The symbols (with a definition) of :func:`_closure_items`."""
-    return [sym for sym in _closure_items(roots) if sym.__class__ is Symbol and sym.nodes]
+    return [sym for sym in seen if sym.__class__ is Symbol and sym.nodes]
 
 
 def _next_items(item: Any) -> list[Any]:
@@ -1290,10 +1294,11 @@ def plan(
     """The smallest verified set of assignments that makes every target hold.
 
     ``tree`` must have ``config_text`` loaded (it is loaded if ``tree.config_name`` differs
-    from ``config_name``), and has it loaded again on return. ``keep`` are targets that hold
-    now and must still hold (a profile's passing requirements). ``prefer`` ranks the symbols
-    a profile wants (0 required, 1 recommended, 2 optional): a promptless symbol is turned on
-    only through the best-ranked of its selectors (:mod:`kcheck.kernel.chain`'s ranking).
+    from ``config_name``), and has it loaded on return (restored after the verification).
+    ``keep`` are targets that hold now and must still hold (a profile's passing
+    requirements). ``prefer`` ranks the symbols a profile wants (0 required, 1 recommended,
+    2 optional): a promptless symbol is turned on only through the best-ranked of its
+    selectors (:mod:`kcheck.kernel.chain`'s ranking).
     """
     if tree.config_name != config_name:
         tree.load_values(config_text, config_name)
