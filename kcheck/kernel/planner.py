@@ -1560,6 +1560,7 @@ def _verify(
     pins = dict(tree.pinned)
     merged = merge_config_text(planner.text, _fragment(best.moves))
     tree.load_values(merged, f"{planner.name} + kcheck fix")
+    since: list[Any] | None = None  # what differs from the original config: put back after
     restored = False
     try:
         held = tuple(t.id for t in promised if planner.holds(t))
@@ -1572,7 +1573,8 @@ def _verify(
         # What differs from the state the plan's values were computed in: the loaded config
         # with the plan's lines set (only those symbols and their choices differ from it).
         now = inputs(tree, touched)
-        differing = [item for item in changed_since(tree, original) if item not in planned]
+        since = changed_since(tree, original)
+        differing = [item for item in since if item not in planned]
         differing += [item for item in touched if not same_inputs(planned[item], now[item])]
         if not differing:
             actual = {sym: _value(sym) for sym in best.after}
@@ -1581,7 +1583,7 @@ def _verify(
             roots = list(dict.fromkeys([*(move.sym for move in best.moves), *differing]))
             closure = _closure(roots)
             merged_values = {sym: _value(sym) for sym in closure}
-            restore(tree, original)
+            restore(tree, original, since)
             restored = True
             planner.before.update(
                 (sym, _value(sym)) for sym in closure if sym not in planner.before
@@ -1599,7 +1601,7 @@ def _verify(
             )
     finally:
         if not restored:
-            restore(tree, original)
+            restore(tree, original, since)
     for sym in sorted(set(actual) | set(best.after), key=lambda sym: str(sym.name)):
         predicted = best.after.get(sym, planner.before[sym])
         value = actual.get(sym, planner.before[sym])

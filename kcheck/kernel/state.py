@@ -97,8 +97,11 @@ def snapshot(tree: LoadedTree) -> LoadedState:
     )
 
 
-def restore(tree: LoadedTree, state: LoadedState) -> None:
-    """Put back the state :func:`snapshot` recorded, as if that config had just been loaded."""
+def restore(tree: LoadedTree, state: LoadedState, changed: Iterable[Any] | None = None) -> None:
+    """Put back the state :func:`snapshot` recorded, as if that config had just been loaded.
+
+    ``changed``: the only symbols, choices and placeholders whose inputs differ from the
+    snapshot's (:func:`changed_since`), when the caller knows them: only those are reset."""
     kconf = tree.kconf
     current = vars(tree)
     for name in [name for name in current if name not in state.tree_attrs]:
@@ -113,21 +116,38 @@ def restore(tree: LoadedTree, state: LoadedState) -> None:
             setattr(kconf, name, _copy_priorities(value))
         else:
             setattr(kconf, name, _copy(value) if name in _KCONF_SLOTS else value)
-    for sym, user_value, defaults, now in zip(
-        state.symbols,
-        state.user_values,
-        state.defaults,
-        map(_DEFAULTS, state.symbols),
-        strict=True,
-    ):
-        sym.user_value = user_value
-        if now is not defaults:
-            sym.defaults = defaults
-    for choice, (user_value, selection) in zip(state.choices, state.choice_values, strict=True):
-        choice.user_value = user_value
-        choice.user_selection = selection
-    for placeholder, defaults in zip(state.placeholders, state.placeholder_defaults, strict=True):
-        placeholder.defaults = defaults
+    if changed is None:
+        for sym, user_value, defaults, now in zip(
+            state.symbols,
+            state.user_values,
+            state.defaults,
+            map(_DEFAULTS, state.symbols),
+            strict=True,
+        ):
+            sym.user_value = user_value
+            if now is not defaults:
+                sym.defaults = defaults
+        for choice, (user_value, selection) in zip(state.choices, state.choice_values, strict=True):
+            choice.user_value = user_value
+            choice.user_selection = selection
+        for placeholder, defaults in zip(
+            state.placeholders, state.placeholder_defaults, strict=True
+        ):
+            placeholder.defaults = defaults
+    else:
+        items = set(changed)
+        if items:
+            for index, sym in enumerate(state.symbols):
+                if sym in items:
+                    sym.user_value = state.user_values[index]
+                    sym.defaults = state.defaults[index]
+            for index, choice in enumerate(state.choices):
+                if choice in items:
+                    choice.user_value, choice.user_selection = state.choice_values[index]
+            for index, placeholder in enumerate(state.placeholders):
+                if placeholder in items:
+                    placeholder.defaults = state.placeholder_defaults[index]
+    for placeholder in state.placeholders:
         placeholder._invalidate()
     kconf._invalidate_all()
 
@@ -194,7 +214,8 @@ def changed_since(tree: LoadedTree, state: LoadedState) -> list[Any]:
             map(_DEFAULTS, state.symbols),
             strict=True,
         )
-        if user_value != user_now or not _same_defaults(defaults, defaults_now)
+        if user_value != user_now
+        or (defaults is not defaults_now and not _same_defaults(defaults, defaults_now))
     ]
     priorities = state.kconf_attrs.get("choice_priority") or {}
     priorities_now = getattr(tree.kconf, "choice_priority", None) or {}

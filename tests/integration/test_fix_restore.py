@@ -70,9 +70,11 @@ def test_restore_is_a_fresh_load(
     restore(tree, saved)
     assert changed_since(tree, saved) == []
     assert state_of(tree) == expected
-    # The snapshot can be restored again (it is copied, not handed over).
+    # The snapshot can be restored again (it is copied, not handed over), and only what
+    # differs from it can be put back.
     tree.load_values(config_b, second)
-    restore(tree, saved)
+    restore(tree, saved, changed_since(tree, saved))
+    assert changed_since(tree, saved) == []
     assert state_of(tree) == expected
 
 
