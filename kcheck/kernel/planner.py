@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -334,6 +334,7 @@ class _Planner:
         self.state = _State(self.kconf)
         self.before: dict[Any, str] = {}
         self._kinds: dict[Any, int] = {}
+        self._transitional: Collection[Any] = getattr(tree.kconf, "transitional_syms", ())
         # What the loaded config itself assigns (a user value), per symbol.
         self.asked: dict[Any, str] = {}
         self.blocks: list[str] = []
@@ -833,22 +834,26 @@ class _Planner:
         found = self._kinds.get(sym)
         if found is not None:
             return found
-        kconf = self.kconf
+        n = self.kconf.n
         kind = 0
         if (
             sym.__class__ is Symbol
             and sym.nodes
             and (sym.orig_type is BOOL or sym.orig_type is TRISTATE)
             and sym.choice is None
-            and sym not in getattr(kconf, "transitional_syms", ())
+            and sym not in self._transitional
         ):
-            kind = _SIMPLE
-            if sym.rev_dep is kconf.n and sym.weak_rev_dep is kconf.n:
+            kind = _SIMPLE | _OFF_BY_DEFAULT | _NO_PROMPT
+            if sym.rev_dep is n and sym.weak_rev_dep is n:
                 kind |= _PLAIN
-            if all(value is kconf.n for value, _ in sym.defaults):
-                kind |= _OFF_BY_DEFAULT
-            if not any(node.prompt for node in sym.nodes):
-                kind |= _NO_PROMPT
+            for value, _cond in sym.defaults:  # (loops: this runs for thousands of symbols)
+                if value is not n:
+                    kind &= ~_OFF_BY_DEFAULT
+                    break
+            for node in sym.nodes:
+                if node.prompt:
+                    kind &= ~_NO_PROMPT
+                    break
         self._kinds[sym] = kind
         return kind
 
