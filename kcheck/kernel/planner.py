@@ -921,29 +921,27 @@ class _Planner:
 
     def tri(self, expr: Any) -> int:
         """kconfiglib's expr_value now, the values of bool/tristate symbols from
-        :meth:`value`."""
-        while expr.__class__ is tuple:
-            op = expr[0]
-            if op is AND:
-                first = self.tri(expr[2])
-                if not first:
-                    return N
-                return min(first, self.tri(expr[1]))
-            if op is OR:
-                first = self.tri(expr[2])
-                if first == Y:
-                    return Y
-                return max(first, self.tri(expr[1]))
-            if op is NOT:
-                return Y - self.tri(expr[1])
-            return _tri(expr)
-        if (
-            expr.__class__ is Symbol
-            and not expr.is_constant
-            and (expr.orig_type is BOOL or expr.orig_type is TRISTATE)
-        ):
+        :meth:`value` (operands in kconfiglib's order, so that what it has computed already
+        decides first)."""
+        if expr.__class__ is Symbol:
             cached = expr._cached_tri_val
-            return int(cached) if cached is not None else _TRI.index(self.value(expr))
+            if cached is not None:
+                return int(cached)
+            if expr.is_constant or (expr.orig_type is not BOOL and expr.orig_type is not TRISTATE):
+                return _tri(expr)
+            found = self.state.memo.get(expr)
+            return _TRI.index(found if found is not None else self.value(expr))
+        if expr.__class__ is not tuple:
+            return _tri(expr)
+        op = expr[0]
+        if op is AND:
+            first = self.tri(expr[1])
+            return min(first, self.tri(expr[2])) if first else N
+        if op is OR:
+            first = self.tri(expr[1])
+            return Y if first == Y else max(first, self.tri(expr[2]))
+        if op is NOT:
+            return Y - self.tri(expr[1])
         return _tri(expr)
 
     def always_off(self, sym: Any) -> bool:
