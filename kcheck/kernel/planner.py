@@ -54,6 +54,7 @@ from typing import Any
 
 import kconfiglib
 
+from kcheck.errors import InputError
 from kcheck.expr import compare
 from kcheck.kernel.compat import (
     AND,
@@ -69,6 +70,7 @@ from kcheck.kernel.compat import (
     Choice,
     Symbol,
 )
+from kcheck.kernel.dotconfig import ConfigInput, parse_dotconfig
 from kcheck.kernel.state import changed_since, inputs, restore, same_inputs, snapshot
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import (
@@ -1530,6 +1532,18 @@ def _result(
     )
 
 
+def _load(tree: LoadedTree, text: str, name: str) -> None:
+    """Load .config text as kcheck reads a user's config (:func:`parse_dotconfig`, then
+    :meth:`LoadedTree.load_config`, which falls back to kconfiglib's own reader whenever the
+    result could differ); text the strict parser refuses is read by kconfiglib alone."""
+    try:
+        parsed = parse_dotconfig(ConfigInput(name, text))
+    except InputError:
+        tree.load_values(text, name)
+    else:
+        tree.load_config(parsed)
+
+
 def _verify(
     planner: _Planner, best: _Solution, feasible: list[FixTarget], keep: list[FixTarget]
 ) -> FixVerification:
@@ -1561,8 +1575,9 @@ def _verify(
     planned = inputs(tree, touched)
     state.reset()
     pins = dict(tree.pinned)
-    merged = merge_config_text(planner.text, _fragment(best.moves))
-    tree.load_values(merged, f"{planner.name} + kcheck fix")
+    _load(
+        tree, merge_config_text(planner.text, _fragment(best.moves)), f"{planner.name} + kcheck fix"
+    )
     since: list[Any] | None = None  # what differs from the original config: put back after
     restored = False
     try:

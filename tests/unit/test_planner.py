@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from kcheck.kernel import planner as planner_module
 from kcheck.kernel.planner import PlanResult, merge_config_text, plan
+from kcheck.kernel.state import changed_since as real_since
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import EffectKind, FixTarget, Level, NodeKind
 from tests.unit.conftest import ParseCase
@@ -186,6 +188,41 @@ def test_restores_the_loaded_config(parse_case: ParseCase) -> None:
     assert tree.resolved_text() == before
     assert tree.config_name == "in.config"
     assert [(d.name, d.requested, d.actual) for d in tree.dropped()] == [("DRIVER", "m", "n")]
+
+
+@pytest.mark.parametrize("inputs_differ", [False, True])
+def test_verification_recomputes_what_the_plan_predicts(
+    parse_case: ParseCase, monkeypatch: pytest.MonkeyPatch, inputs_differ: bool
+) -> None:
+    """The merged config is loaded and what the plan predicts is computed again on it. Had
+    it loaded to other inputs than the plan's (here MODULES, pretended), every symbol that
+    can follow them is compared. A wrong prediction (here DRIVER at m) is reported either
+    way, and the loaded config comes back just the same."""
+    tree = parse_case("fix_depends")
+    config = "# CONFIG_BUS is not set\nCONFIG_DRIVER=m\n"
+    tree.load_values(config, "in.config")
+    before = tree.resolved_text()
+    if inputs_differ:
+
+        def changed_since(tree_: LoadedTree, state: Any) -> list[Any]:
+            return [*real_since(tree_, state), tree_.sym("MODULES")]
+
+        monkeypatch.setattr(planner_module, "changed_since", changed_since)
+    result = plan(tree, config, [want("DRIVER", "y")], config_name="in.config")
+    assert lines(result) == {"BUS": "y", "SUBSYS": "y", "DRIVER": "y"}
+    assert result.verification.ok, result.verification
+    assert tree.resolved_text() == before
+
+    real_changed = planner_module._Planner.changed
+
+    def wrong(self: Any, moves: Any) -> dict[Any, str]:
+        out = real_changed(self, moves)
+        return {sym: "m" if sym.name == "DRIVER" else value for sym, value in out.items()}
+
+    monkeypatch.setattr(planner_module._Planner, "changed", wrong)
+    result = plan(tree, config, [want("DRIVER", "y")], config_name="in.config")
+    assert ("DRIVER", "m", "y") in result.verification.undeclared
+    assert tree.resolved_text() == before
 
 
 def test_merge_config_text_replaces_lines_like_merge_config_sh() -> None:
