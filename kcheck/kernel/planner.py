@@ -336,6 +336,7 @@ class _Planner:
         self.state = _State(self.kconf)
         self.before: dict[Any, str] = {}
         self._kinds: dict[Any, int] = {}
+        self._selects: dict[Any, list[tuple[Any, Any]]] = {}
         self._transitional: Collection[Any] = getattr(tree.kconf, "transitional_syms", ())
         # What the loaded config itself assigns (a user value), per symbol.
         self.asked: dict[Any, str] = {}
@@ -875,7 +876,9 @@ class _Planner:
         return found
 
     def _value(self, sym: Any) -> str:
-        kind = self.kind(sym)
+        kind = self._kinds.get(sym)
+        if kind is None:
+            kind = self.kind(sym)
         if not kind:
             return _value(sym)
         user: int | None = None if kind & _NO_PROMPT else sym.user_value
@@ -899,7 +902,7 @@ class _Planner:
             if direct:
                 return _value(sym)  # an imply counts
         if val != Y:
-            val = max(val, self.selected(sym.rev_dep))
+            val = max(val, self.selected(sym))
         if val == M:
             if sym.weak_rev_dep is not n:
                 return _value(sym)  # (before v5.7 an imply of y also raises an m)
@@ -949,15 +952,35 @@ class _Planner:
     def always_off(self, sym: Any) -> bool:
         """Is ``sym`` n now whatever else is (nothing selects or implies it, every default is
         n, and no user value counts)?"""
-        kind = self.kind(sym)
+        kind = self._kinds.get(sym)
+        if kind is None:
+            kind = self.kind(sym)
         return kind & _ALWAYS_OFF == _ALWAYS_OFF and bool(kind & _NO_PROMPT or not sym.user_value)
 
-    def selected(self, rev_dep: Any) -> int:
-        """The value of a reverse dependency (``||`` of ``selector && condition``) now, as
-        kconfiglib's expr_value; the selectors that are always off (:meth:`always_off`) are
-        skipped without computing their conditions."""
-        n = self.kconf.n
+    def selected(self, sym: Any) -> int:
+        """The value of ``sym``'s reverse dependency (``||`` of ``selector && condition``)
+        now, as kconfiglib's expr_value; the selects from symbols that are always off
+        (:meth:`always_off`) are skipped without computing their conditions."""
+        terms = self._selects.get(sym)
+        if terms is None:
+            terms = self._selects[sym] = self.selects(sym.rev_dep)
         found = N
+        for gate, term in terms:
+            if gate is not None and not gate.user_value:
+                continue
+            value = self.tri(term)
+            if value > found:
+                found = value
+                if found == Y:
+                    break
+        return found
+
+    def selects(self, rev_dep: Any) -> list[tuple[Any, Any]]:
+        """The ``selector && condition`` terms of a reverse dependency that can be on, each
+        with its selector when only that one's user value keeps it off (else None); a selector
+        that is n whatever its user value is left out."""
+        n = self.kconf.n
+        out: list[tuple[Any, Any]] = []
         expr = rev_dep
         while expr is not n:
             if expr.__class__ is tuple and expr[0] is OR:
@@ -965,12 +988,15 @@ class _Planner:
             else:
                 term, expr = expr, n
             first = term[1] if term.__class__ is tuple and term[0] is AND else term
-            if first.__class__ is Symbol and not first.is_constant and self.always_off(first):
-                continue
-            found = max(found, self.tri(term))
-            if found == Y:
-                break
-        return found
+            gate = None
+            if first.__class__ is Symbol and not first.is_constant:
+                kind = self.kind(first)
+                if kind & _ALWAYS_OFF == _ALWAYS_OFF:
+                    if kind & _NO_PROMPT:
+                        continue
+                    gate = first
+            out.append((gate, term))
+        return out
 
     def known_before(self, sym: Any) -> str | None:
         """``sym``'s value before the plan when :attr:`before` already decides it (see
@@ -982,7 +1008,9 @@ class _Planner:
         found = self.before.get(sym)
         if found is not None:
             return found
-        kind = self.kind(sym)
+        kind = self._kinds.get(sym)
+        if kind is None:
+            kind = self.kind(sym)
         if not kind:
             return None
         known = self.known_tri
