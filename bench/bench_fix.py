@@ -39,6 +39,19 @@ TARGET_MS = 200.0
 PROFILES = ("guest", "host-bridge", "host-nat")
 
 
+def calibration_ms() -> float:
+    """How long a fixed pure-Python loop takes (median of 5): this machine's speed right now,
+    to compare runs (~85 ms on the 2-core VM when it is quiet; it has been seen at 150)."""
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        total = 0
+        for i in range(2_000_000):
+            total += i & 7
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", type=Path, default=None)
@@ -62,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no configs in {args.corpus}")
         return 2
     medians: list[float] = []
+    speed = calibration_ms()
     print(f"tree {tree}, {args.runs} runs each, {'--all' if args.all else 'required+recommended'}")
     print(
         f"{'config':40} {'profile':12} {'lines':>5} {'imp':>3} {'ok':>3} {'median':>8} {'max':>8}"
@@ -99,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\nplans: {len(medians)}; median {statistics.median(medians):.0f} ms, p90 {p90:.0f} ms, "
         f"max {medians[-1]:.0f} ms; within {TARGET_MS:.0f} ms: {met}/{len(medians)}"
+    )
+    print(
+        f"machine speed: a fixed Python loop took {speed:.0f} ms before the run and "
+        f"{calibration_ms():.0f} ms after (lower is faster)"
     )
     return 0
 

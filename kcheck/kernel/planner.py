@@ -881,28 +881,32 @@ class _Planner:
             kind = self.kind(sym)
         if not kind:
             return _value(sym)
-        user: int | None = None if kind & _NO_PROMPT else sym.user_value
-        val = N
-        direct = None
-        vis = N if user is None else self.visibility(sym)
-        if vis and user is not None:
-            val = min(user, vis)  # the user value, up to the prompt's visibility
-        elif not kind & _OFF_BY_DEFAULT:
-            direct = self.tri(sym.direct_dep)
-            if direct:
-                for default, cond in sym.defaults:
-                    cond_val = self.tri(cond)
-                    if cond_val:
-                        val = min(self.tri(default), cond_val)
-                        break
         n = self.kconf.n
-        if not vis and sym.weak_rev_dep is not n:
-            if direct is None:
+        user: int | None = None if kind & _NO_PROMPT else sym.user_value
+        if not user and kind & _OFF_BY_DEFAULT and sym.weak_rev_dep is n:
+            # No user value (or n), no default but n, nothing implies it: only selects count.
+            val = N if kind & _PLAIN else self.selected(sym)
+        else:
+            val = N
+            direct = None
+            vis = N if user is None else self.visibility(sym)
+            if vis and user is not None:
+                val = min(user, vis)  # the user value, up to the prompt's visibility
+            elif not kind & _OFF_BY_DEFAULT:
                 direct = self.tri(sym.direct_dep)
-            if direct:
-                return _value(sym)  # an imply counts
-        if val != Y:
-            val = max(val, self.selected(sym))
+                if direct:
+                    for default, cond in sym.defaults:
+                        cond_val = self.tri(cond)
+                        if cond_val:
+                            val = min(self.tri(default), cond_val)
+                            break
+            if not vis and sym.weak_rev_dep is not n:
+                if direct is None:
+                    direct = self.tri(sym.direct_dep)
+                if direct:
+                    return _value(sym)  # an imply counts
+            if val != Y:
+                val = max(val, self.selected(sym))
         if val == M:
             if sym.weak_rev_dep is not n:
                 return _value(sym)  # (before v5.7 an imply of y also raises an m)
