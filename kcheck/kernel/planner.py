@@ -1193,7 +1193,8 @@ def _known_off(expr: Any, known: Callable[[Any], int | None]) -> bool:
 def _known_is(expr: Any, want: int, known: Callable[[Any], int | None]) -> bool:
     """Is ``expr`` known to be ``want`` (n or y)? For n an ``&&`` needs one operand known to
     be n and an ``||`` all of them, for y the other way round; the chains kconfiglib builds
-    nest to the left, so they are walked in a loop."""
+    nest to the left, so they are walked in a loop (a symbol on the left, as the selector of
+    ``selector && condition``, is looked at first)."""
     every, some = (OR, AND) if want == N else (AND, OR)
     while expr.__class__ is tuple:
         op = expr[0]
@@ -1201,6 +1202,9 @@ def _known_is(expr: Any, want: int, known: Callable[[Any], int | None]) -> bool:
             if not _known_is(expr[2], want, known):
                 return False
         elif op is some:
+            left = expr[1]
+            if left.__class__ is not tuple and _known_leaf(left, known) == want:
+                return True
             if _known_is(expr[2], want, known):
                 return True
         elif op is NOT:
