@@ -64,7 +64,6 @@ _DEFAULT_TOKENS: frozenset[int] = frozenset(
 )
 _RELATIONS: frozenset[int] = _K._RELATIONS
 _BOOL_TRISTATE: frozenset[int] = frozenset({BOOL, TRISTATE})
-_TRI_OF: dict[str, int] = {"n": 0, "m": 1, "y": 2}
 
 _SELECT_TARGET = re.compile(r"\s*(?:select|imply)\s+([A-Za-z0-9_]+)\b")
 _TRANSITIONAL_LINE = re.compile(r"\s*transitional\s*(#.*)?$")
@@ -562,7 +561,8 @@ class CompatKconfig(_K.Kconfig):  # type: ignore[misc]
     def _build_load_index(self) -> dict[str, tuple[Any, dict[str, int] | None, Any, int]]:
         """name -> (symbol, its y/m/n values or None, its choice, its type) for every defined
         symbol: what :meth:`load_parsed` looks up per assignment. Built once per process."""
-        tables = {BOOL: {"n": 0, "y": 2}, TRISTATE: {"n": 0, "m": 1, "y": 2}}
+        tristate: dict[str, int] = _K.STR_TO_TRI
+        tables = {BOOL: {v: t for v, t in tristate.items() if v != "m"}, TRISTATE: tristate}
         index = {
             sym.name: (sym, tables.get(sym.orig_type), sym.choice, sym.orig_type)
             for sym in self.unique_defined_syms
