@@ -56,6 +56,17 @@ def corpus_names(version: str) -> list[str]:
     )
 
 
+def corpus_inputs() -> list[tuple[str, str, str]]:
+    """(version, name, suffix) for every corpus input kcheck checks: each full config and its
+    perturbed copy, for every tree version."""
+    return [
+        (version, name, suffix)
+        for version in TREE_VERSIONS
+        for name in corpus_names(version)
+        for suffix in (".config", ".perturbed.config")
+    ]
+
+
 @pytest.fixture(scope="session")
 def kernel_trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Both real Kconfig trees, unpacked once per test session: {"6.12": path, "7.2": path}."""

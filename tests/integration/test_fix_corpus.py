@@ -22,17 +22,12 @@ from kcheck.kernel.planner import plan
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import FixPlan, FixTarget, Level, NodeKind, Report, Status
 from kcheck.profiles import load_profile
-from tests.conftest import SHARED, TREE_VERSIONS, corpus_names
+from tests.conftest import SHARED, TREE_VERSIONS, corpus_inputs, corpus_names
 
 pytestmark = pytest.mark.shared
 
 PROFILES = ("guest", "host-bridge", "host-nat")
-CASES = [
-    (version, name + suffix)
-    for version in TREE_VERSIONS
-    for name in corpus_names(version)
-    for suffix in (".config", ".perturbed.config")
-]
+CASES = [(version, name + suffix) for version, name, suffix in corpus_inputs()]
 
 
 @pytest.fixture(scope="module")

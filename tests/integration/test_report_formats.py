@@ -17,17 +17,12 @@ from kcheck import app
 from kcheck.model import Report, Status
 from kcheck.profiles import builtin_profiles, load_profile
 from kcheck.reporters import FORMATS, RenderOptions
-from tests.conftest import SHARED, TREE_VERSIONS, corpus_names, require_shared
+from tests.conftest import SHARED, TREE_VERSIONS, corpus_inputs, corpus_names, require_shared
 from tests.report_formats import check_github, check_json_report, check_junit, check_sarif
 
 pytestmark = pytest.mark.shared
 
-CASES = [
-    (version, name, suffix)
-    for version in TREE_VERSIONS
-    for name in corpus_names(version)
-    for suffix in (".config", ".perturbed.config")
-]
+CASES = corpus_inputs()
 
 
 @pytest.fixture(scope="module")

@@ -18,16 +18,11 @@ from kcheck import app
 from kcheck.kernel.dotconfig import ConfigInput, parse_dotconfig
 from kcheck.model import NodeKind, Report, Result, Status, Tristate
 from kcheck.profiles import builtin_profiles, load_profile
-from tests.conftest import SHARED, TREE_VERSIONS, corpus_names
+from tests.conftest import SHARED, TREE_VERSIONS, corpus_inputs, corpus_names
 
 pytestmark = pytest.mark.shared
 
-CASES = [
-    (version, name, suffix)
-    for version in TREE_VERSIONS
-    for name in corpus_names(version)
-    for suffix in (".config", ".perturbed.config")
-]
+CASES = corpus_inputs()
 
 
 def run_check(profile: str, config: Path, tree: Path, cache: Path) -> Report:
