@@ -164,6 +164,7 @@ class _Evaluator:
             symbol=req.symbol,
             expected=(req.expect or _DEFAULT_EXPECT).text if req.kind is NodeKind.SYMBOL else "",
             children=children,
+            origin=req.origin,
         )
 
     def chosen_name(self, req: Requirement) -> str | Status:
@@ -214,6 +215,7 @@ class _Evaluator:
             actual=value,
             requested=requested,
             why=why,
+            origin=req.origin,
         )
 
     def why(self, name: str, expect: Expectation, value: str, requested: str | None) -> str | None:

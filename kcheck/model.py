@@ -52,6 +52,14 @@ class Status(enum.StrEnum):
     WAIVED = "waived"  # would fail or warn, but a waiver with a reason allows it
 
 
+class Check(enum.StrEnum):
+    """What a result looks at: a Kconfig value (``kconfig``), or the live system a config
+    runs on (``runtime``: a device node, a loaded module, a bridge, a sysctl)."""
+
+    KCONFIG = "kconfig"
+    RUNTIME = "runtime"
+
+
 class SymbolType(enum.StrEnum):
     """Kconfig symbol types, as kconfiglib and the kernel name them."""
 
@@ -127,6 +135,9 @@ class Requirement:
     when: str | None = None
     children: tuple[Requirement, ...] = ()
     section: str = ""
+    # What asked for it when it was derived rather than written in a profile: the QEMU
+    # option or libvirt element, e.g. "-M ppce500" or "<interface type='bridge'>".
+    origin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,9 @@ class Profile:
 @dataclass(frozen=True)
 class Result:
     """The verdict on one requirement (or on one alternative inside a group).
+
+    ``check`` says whether it is about a Kconfig value or the live system; ``origin``
+    what asked for the requirement when it was derived (a QEMU option), ``hint`` what to run.
 
     ``actual`` is the value after ``make olddefconfig`` ("y"/"m"/"n" or the string), or
     None when it cannot be known. ``requested`` is what the input .config wrote, when that
@@ -163,6 +177,11 @@ class Result:
     why: str | None = None
     children: tuple[Result, ...] = ()
     chain: ChainNode | None = None
+    origin: str | None = None  # the requirement's origin (see Requirement.origin)
+    check: Check = Check.KCONFIG
+    # The exact command or change that would make it hold, when there is one (runtime checks:
+    # "modprobe tun", "usermod -aG kvm $USER").
+    hint: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Checks every test applies to a rendered report, whatever produced it.
 
 ``check_rendered(fmt, text)`` validates the JSON report against the published schema
-(``kcheck/schemas/report-v1.schema.json``), SARIF against the official SARIF 2.1.0 schema
+(``kcheck/schemas/report-v2.schema.json``), SARIF against the official SARIF 2.1.0 schema
 (vendored in ``tests/fixtures``), JUnit as well-formed XML whose counts add up, and GitHub
 output as workflow commands. The CLI fixture calls it on every report the CLI tests produce.
 """

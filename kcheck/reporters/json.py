@@ -1,4 +1,4 @@
-"""The JSON report (schema_version 1): stable field names for CI and other tools."""
+"""The JSON report (schema_version 2): stable field names for CI and other tools."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from kcheck import __version__
 from kcheck.model import NodeKind, Report, Result
 from kcheck.reporters.chain import chain_to_dict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def result_to_dict(result: Result) -> dict[str, Any]:
@@ -25,6 +25,9 @@ def result_to_dict(result: Result) -> dict[str, Any]:
         "section": result.section,
         "requested": result.requested,
         "why": result.why,
+        "kind": str(result.check),
+        "origin": result.origin,
+        "hint": result.hint,
     }
     if result.kind is not NodeKind.SYMBOL:
         out[str(result.kind)] = [result_to_dict(child) for child in result.children]

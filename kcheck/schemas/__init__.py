@@ -1,6 +1,6 @@
 """The published JSON Schemas of kcheck's machine-readable output, shipped in the wheel.
 
-``report-v1.schema.json`` describes ``--format json`` (``schema_version`` 1). A tool that
+``report-v2.schema.json`` describes ``--format json`` (``schema_version`` 2). A tool that
 consumes the report can validate it with the copy installed next to kcheck.
 """
 
@@ -10,11 +10,11 @@ import importlib.resources
 import json
 from typing import Any
 
-REPORT_SCHEMA = "report-v1.schema.json"
+REPORT_SCHEMA = "report-v2.schema.json"
 
 
 def report_schema() -> dict[str, Any]:
-    """The JSON Schema (draft 2020-12) of the JSON report, schema_version 1."""
+    """The JSON Schema (draft 2020-12) of the JSON report, schema_version 2."""
     text = importlib.resources.files(__name__).joinpath(REPORT_SCHEMA).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema

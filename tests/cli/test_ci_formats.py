@@ -312,7 +312,7 @@ def test_schema_is_shipped_and_valid() -> None:
     schema = report_schema()
     assert schema["properties"]["schema_version"] == {
         "description": schema["properties"]["schema_version"]["description"],
-        "const": 1,
+        "const": 2,
     }
     report_validator()  # checks the schema against its metaschema
 
@@ -334,9 +334,11 @@ def test_schema_rejects_what_the_report_never_has(files: tuple[str, str]) -> Non
         return errors(report_validator(), document)
 
     assert broken({"undocumented": 1})
-    assert broken({"schema_version": 2})
+    assert broken({"schema_version": 1})
     assert broken({"exit_code": 3})
     assert broken({"status": "skipped"}, "result")
+    assert broken({"kind": "sysctl"}, "result")
+    assert broken({"origin": ""}, "result")
     assert broken({"symbol": "CONFIG_VIRTIO_NET"}, "result") == []  # pattern allows it ...
     assert broken({"symbol": "virtio net"}, "result")  # ... but not spaces
     assert broken({"any_of": [], "all_of": []}, "result")

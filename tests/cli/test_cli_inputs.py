@@ -75,7 +75,7 @@ def test_passing_config_without_tree_exit_0(kcheck: Invoke, tmp_path: Path) -> N
     run = kcheck("check", "--profile", profile, config, "--format", "json")
     assert run.code == 0
     report = json.loads(run.out)
-    assert report["schema_version"] == 1
+    assert report["schema_version"] == 2
     assert report["exit_code"] == 0
     assert report["tree"] is None
     assert report["arch"] == "x86_64"

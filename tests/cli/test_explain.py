@@ -239,7 +239,7 @@ def test_wanting_a_selected_symbol_off_names_who_selects_it(
 
 def plain(args: list[str], cache: Path) -> Run:
     """Run without the schema check of the ``kcheck`` fixture: the published report schema
-    (kcheck/schemas/report-v1.schema.json) does not list the ``chain`` key that --explain adds
+    (kcheck/schemas/report-v2.schema.json) does not list the ``chain`` key that --explain adds
     to failing results yet; ``test_guest_explain_json_has_a_chain_on_each_failure`` checks the
     rest of such a report against it."""
     result = CliRunner().invoke(
