@@ -264,12 +264,20 @@ def _waivers_for(gate: Gate, config: DotConfig) -> tuple[Waiver, ...]:
 
 
 def check_loaded(
-    profile: Profile, loaded: Loaded, explain: bool = False, gate: Gate | None = None
+    profile: Profile,
+    loaded: Loaded,
+    explain: bool = False,
+    gate: Gate | None = None,
+    extra: tuple[Result, ...] = (),
 ) -> Report:
-    """Check an already loaded config against a profile (with chains when ``explain``)."""
+    """Check an already loaded config against a profile (with chains when ``explain``).
+
+    ``extra`` are results worked out elsewhere (``kcheck vm``'s architecture checks), put
+    first and judged by the same policy (waivers, ``--strict``).
+    """
     gate = gate or Gate()
     names = arch_names(loaded.arch, loaded.config) if loaded.arch else frozenset[str]()
-    results = evaluate(profile, loaded.view, names)
+    results = extra + evaluate(profile, loaded.view, names)
     if explain and loaded.tree is not None:
         from kcheck import explain as chains  # only when asked: a check starts faster without
 
@@ -452,11 +460,25 @@ def fix(
     gate: Gate | None = None,
 ) -> FixOutcome:
     """One joint, verified plan that makes the profile's failing requirements hold."""
+    return fix_loaded(
+        load_profile(profile_name),
+        load_inputs(inputs, notify),
+        include_optional=include_optional,
+        gate=gate,
+    )
+
+
+def fix_loaded(
+    profile: Profile,
+    loaded: Loaded,
+    *,
+    include_optional: bool = False,
+    gate: Gate | None = None,
+) -> FixOutcome:
+    """:func:`fix` with the profile and config already loaded (``kcheck vm`` derives its own)."""
     from kcheck import fixer  # the planner is imported by the runs that plan, not by checks
     from kcheck.fragment import apply_fragment, render_fragment
 
-    profile = load_profile(profile_name)
-    loaded = load_inputs(inputs, notify)
     report = check_loaded(profile, loaded, gate=gate)
     plan = fixer.fix(report, loaded.tree, loaded.config.text, include_optional=include_optional)
     text = render_fragment(plan)

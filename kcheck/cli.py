@@ -16,7 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -34,6 +35,9 @@ from kcheck.reporters import FORMATS, RenderOptions, render_reports
 from kcheck.reporters.chain import render_explanation_json, render_explanation_text
 from kcheck.reporters.fix import render_fix_json, render_fix_text
 from kcheck.reporters.text import summary_line
+
+if TYPE_CHECKING:
+    from kcheck.vm import VmSource
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -152,7 +156,12 @@ def format_option(f: F) -> F:
 
 def gate_options(f: F) -> F:
     """Options for using kcheck as a CI gate, shared by guest, host and check."""
-    options = [
+    return _stack([*_gate_option_list(), _jobs_option], f)
+
+
+def _gate_option_list() -> list[Callable[[Any], Any]]:
+    """--strict, --waivers, --waive, -q and --report: also for ``kcheck vm``."""
+    return [
         click.option(
             "--strict", is_flag=True, help="Recommended requirements that are not met fail too."
         ),
@@ -182,16 +191,17 @@ def gate_options(f: F) -> F:
             type=click.Path(path_type=Path, dir_okay=False),
             help="Write the report to this file instead of stdout; the summary goes to stderr.",
         ),
-        click.option(
-            "-j",
-            "--jobs",
-            type=click.IntRange(min=1, max=64),
-            default=1,
-            show_default=True,
-            help="Check several configs in this many processes.",
-        ),
     ]
-    return _stack(options, f)
+
+
+_jobs_option = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1, max=64),
+    default=1,
+    show_default=True,
+    help="Check several configs in this many processes.",
+)
 
 
 def explain_option(f: F) -> F:
@@ -244,7 +254,12 @@ def _gate(options: dict[str, Any]) -> app.Gate:
 
 def fix_options(f: F) -> F:
     """Options of ``--fix``, shared by guest, host and check."""
-    options = [
+    return _stack([*_fix_option_list(), _in_place_option], f)
+
+
+def _fix_option_list() -> list[Callable[[Any], Any]]:
+    """--fix, --all, -o, --fragment-dir and --allow-disable: also for ``kcheck vm``."""
+    return [
         click.option(
             "--fix",
             is_flag=True,
@@ -268,18 +283,19 @@ def fix_options(f: F) -> F:
             "arch/$ARCH/configs, `make kcheck-<profile>.config` merges it).",
         ),
         click.option(
-            "--in-place",
-            is_flag=True,
-            help="--fix: rewrite CONFIG itself as make olddefconfig would after merging, "
-            "atomically, keeping CONFIG.old.",
-        ),
-        click.option(
             "--allow-disable",
             is_flag=True,
             help="--fix: accept a plan that turns off something that is on now.",
         ),
     ]
-    return _stack(options, f)
+
+
+_in_place_option = click.option(
+    "--in-place",
+    is_flag=True,
+    help="--fix: rewrite CONFIG itself as make olddefconfig would after merging, "
+    "atomically, keeping CONFIG.old.",
+)
 
 
 def _run_fix(profile: str, configs: list[str | None], options: dict[str, Any]) -> None:
@@ -289,9 +305,7 @@ def _run_fix(profile: str, configs: list[str | None], options: dict[str, Any]) -
         if len(configs) != 1:
             raise UsageError("--fix takes one config at a time")
         config = configs[0]
-        fmt = options["fmt"] or "text"
-        if fmt not in ("text", "json"):
-            raise UsageError("--fix reports as text or json")
+        fmt = _fix_format(options)
         output: Path | None = options["fix_output"]
         fragment_dir: Path | None = options["fragment_dir"]
         in_place: bool = options["in_place"]
@@ -303,53 +317,103 @@ def _run_fix(profile: str, configs: list[str | None], options: dict[str, Any]) -
         if output is not None:
             targets.append(output)
         if fragment_dir is not None:
-            if not fragment_dir.is_dir():
-                raise InputError("no such directory", path=fragment_dir)
             from kcheck.fragment import fragment_name  # with the planner: only for --fix
 
-            targets.append(fragment_dir / fragment_name(profile))
+            targets.append(_fragment_dir(fragment_dir) / fragment_name(profile))
         for target in targets:
             check_writable_target(target)  # before the work: a bad target writes nothing
-        if in_place and config is not None:
-            check_in_place_target(Path(config))
+        in_place_path = Path(config) if in_place and config is not None else None
+        if in_place_path is not None:
+            check_in_place_target(in_place_path)
         inputs = _inputs_from(options, config)
         gate = _gate(options)
         outcome = app.fix(profile, inputs, _notify, include_optional=options["fix_all"], gate=gate)
-        plan = outcome.plan
-        summary = render_fix_json(plan) if fmt == "json" else render_fix_text(plan)
-        to_files = bool(targets) or in_place
-        turned_off = _turned_off(plan)
-        refused = bool(turned_off) and not options["allow_disable"]
-        broken = plan.verification is not None and not plan.verification.ok
-        if in_place and outcome.merged is None and plan.changes:
+        if in_place_path is not None and outcome.merged is None and outcome.plan.changes:
             raise UsageError("--in-place needs a kernel tree to resolve the result: pass --tree")
-        if refused or broken:
-            sys.stdout.write(summary)
-            if refused:
-                _notify(
-                    "refusing to write the fix: it turns off "
-                    + ", ".join(turned_off)
-                    + " (on now); pass --allow-disable to accept that"
-                )
-            else:
-                _notify("the plan did not verify; nothing written (this is worth a bug report)")
-            return EXIT_FAIL
-        if not to_files:
+        return _deliver_fixes([(outcome, targets)], fmt, options, in_place=in_place_path)
+
+    _run(body)
+
+
+def vm_gate_options(f: F) -> F:
+    """The gate options ``kcheck vm`` takes: all but --jobs (one machine, two configs)."""
+    return _stack(_gate_option_list(), f)
+
+
+def vm_fix_options(f: F) -> F:
+    """The fix options ``kcheck vm`` takes: all but --in-place (two configs, two fragments)."""
+    return _stack(_fix_option_list(), f)
+
+
+def _fix_format(options: dict[str, Any]) -> str:
+    fmt: str = options["fmt"] or "text"
+    if fmt not in ("text", "json"):
+        raise UsageError("--fix reports as text or json")
+    return fmt
+
+
+def _fragment_dir(directory: Path) -> Path:
+    if not directory.is_dir():
+        raise InputError("no such directory", path=directory)
+    return directory
+
+
+def _deliver_fixes(
+    fixes: Sequence[tuple[app.FixOutcome, list[Path]]],
+    fmt: str,
+    options: dict[str, Any],
+    *,
+    in_place: Path | None = None,
+) -> int:
+    """Write verified fragments where asked, or refuse them all.
+
+    Each fix goes to its targets, or -- with none -- its fragment to stdout and its summary
+    to stderr (only one fix may go to stdout). Nothing is written when any plan turns off
+    something that is on now (unless --allow-disable) or did not verify. Exit 1 when a
+    requirement was impossible.
+    """
+    refusals: list[str] = []
+    summaries: list[str] = []
+    for outcome, _targets in fixes:
+        plan = outcome.plan
+        summaries.append(render_fix_json(plan) if fmt == "json" else render_fix_text(plan))
+        turned_off = _turned_off(plan)
+        if turned_off and not options["allow_disable"]:
+            switches = "".join(
+                f" switches {c.choice} from {c.switched_from} to {c.symbol}, which"
+                for c in plan.choice_switches
+            )
+            refusals.append(
+                f"refusing to write the fix for {plan.config}: it{switches} turns off "
+                + ", ".join(turned_off)
+                + " (on now); pass --allow-disable to accept that"
+            )
+        if plan.verification is not None and not plan.verification.ok:
+            refusals.append(
+                f"the plan for {plan.config} did not verify; nothing written "
+                "(this is worth a bug report)"
+            )
+    if refusals:
+        sys.stdout.write("".join(summaries))
+        for refusal in refusals:
+            _notify(refusal)
+        return EXIT_FAIL
+    for (outcome, targets), summary in zip(fixes, summaries, strict=True):
+        if not targets and in_place is None:
             sys.stdout.write(outcome.fragment)
             sys.stdout.flush()
             _stderr(summary.rstrip("\n"))
-        else:
-            for target in targets:
-                write_atomic(target, outcome.fragment)
-                _notify(f"fragment written to {target}")
-            if in_place and config is not None and outcome.merged is not None:
-                path = Path(config)
-                write_atomic(path, outcome.merged, backup=path.with_name(path.name + ".old"))
-                _notify(f"{config} rewritten; the previous one is {path.name}.old")
-            sys.stdout.write(summary)
-        return EXIT_FAIL if plan.impossible else EXIT_OK
-
-    _run(body)
+            continue
+        for target in targets:
+            write_atomic(target, outcome.fragment)
+            _notify(f"fragment written to {target}")
+        if in_place is not None and outcome.merged is not None:
+            write_atomic(
+                in_place, outcome.merged, backup=in_place.with_name(in_place.name + ".old")
+            )
+            _notify(f"{in_place} rewritten; the previous one is {in_place.name}.old")
+        sys.stdout.write(summary)
+    return EXIT_FAIL if any(outcome.plan.impossible for outcome, _ in fixes) else EXIT_OK
 
 
 def _turned_off(plan: FixPlan) -> list[str]:
@@ -589,6 +653,158 @@ def check(profile: str, configs: tuple[str, ...], **options: Any) -> None:
       kcheck check --profile my-board.toml configs/ --format junit --report kcheck.xml
     """
     _run_checks(profile, list(configs), options)
+
+
+@main.command("vm", context_settings={**CONTEXT_SETTINGS, "allow_interspersed_args": False})
+@click.argument("qemu", metavar="[--] QEMU-COMMAND...", nargs=-1, type=click.UNPROCESSED)
+@click.option(
+    "--cmdline",
+    "cmdline_file",
+    metavar="FILE",
+    help="A file holding the QEMU command (a run script: shell quoting, \\ continuations and "
+    "comments are understood); - reads stdin.",
+)
+@click.option(
+    "--libvirt",
+    metavar="FILE",
+    help="A libvirt domain's XML (virsh dumpxml NAME); - reads stdin.",
+)
+@click.option(
+    "--guest",
+    "guest_config",
+    metavar="CONFIG",
+    help="The guest kernel's config (a path, .config.gz, or -). Without it only the host and "
+    "the command line itself are checked.",
+)
+@tree_options
+@click.option(
+    "--host",
+    "host_config",
+    metavar="CONFIG",
+    help="The host kernel's config. Default: the running kernel's, as `kcheck host` finds it.",
+)
+@click.option(
+    "--host-tree",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Kernel tree for the host config. Default: found as for `kcheck host`.",
+)
+@click.option("--no-host", is_flag=True, help="Do not check the host kernel.")
+@format_option
+@explain_option
+@vm_gate_options
+@vm_fix_options
+def vm(qemu: tuple[str, ...], **options: Any) -> None:
+    """Check a whole QEMU virtual machine: what its command line (or libvirt domain) asks
+    of the guest kernel and of the host kernel.
+
+    Every requirement says which option asks for it (-M ppce500, -netdev tap,vhost=on, ...).
+    The --tree/--arch/--probe options are for the guest config. An option or device kcheck
+    does not know is a warning, never a silent pass.
+
+    \b
+    Examples:
+      kcheck vm --guest .config --tree ~/linux -- qemu-system-ppc -M ppce500 -cpu e500mc \\
+          -m 256 -nographic -kernel uImage -net nic,model=virtio -net tap,ifname=tap0
+      kcheck vm --guest .config --tree . --no-host --cmdline run-guest.sh
+      virsh dumpxml vm1 | kcheck vm --libvirt - --guest guest.config --tree ~/linux
+      kcheck vm --host /boot/config-6.12.0 -- qemu-system-x86_64 -accel kvm -nic bridge,br=br0
+      kcheck vm --guest .config --tree . --no-host --fix -o vm.config -- qemu-system-x86_64 ...
+      kcheck vm --guest .config --tree . --fix --fragment-dir out/ -- qemu-system-x86_64 ...
+    """
+    from kcheck import vm as vm_app  # the QEMU knowledge is loaded by the runs that need it
+
+    def body() -> int:
+        source = vm_app.VmSource(
+            argv=tuple(qemu), cmdline_file=options["cmdline_file"], libvirt=options["libvirt"]
+        )
+        stdin_users = [
+            name
+            for name, value in (
+                ("--cmdline", options["cmdline_file"]),
+                ("--libvirt", options["libvirt"]),
+                ("--guest", options["guest_config"]),
+                ("--host", options["host_config"]),
+            )
+            if value == "-"
+        ]
+        if len(stdin_users) > 1:
+            raise UsageError(f"only one input can be stdin (-): {', '.join(stdin_users)}")
+        guest = None
+        if options["guest_config"] is not None:
+            guest = _inputs_from(options, options["guest_config"])
+        host = None
+        if not options["no_host"]:
+            host = app.Inputs(
+                config=options["host_config"],
+                tree=options["host_tree"],
+                cache=not options["no_cache"],
+            )
+        elif options["host_config"] is not None or options["host_tree"] is not None:
+            raise UsageError("--no-host does not go with --host or --host-tree")
+        gate = _gate(options)
+        if options["fix"]:
+            return _vm_fix(vm_app, source, guest, host, gate, options)
+        fix_only = [
+            name
+            for name, flag in (
+                ("--all", "fix_all"),
+                ("-o", "fix_output"),
+                ("--fragment-dir", "fragment_dir"),
+                ("--allow-disable", "allow_disable"),
+            )
+            if options[flag]
+        ]
+        if fix_only:
+            raise UsageError(f"{', '.join(fix_only)} only go with --fix")
+        fmt: str = options["fmt"] or (
+            "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+        )
+        report_file: Path | None = options["report_file"]
+        if report_file is not None:
+            check_writable_target(report_file)
+        result = vm_app.check_vm(
+            source, guest, host, _notify, explain=options["explain"], gate=gate
+        )
+        return _emit(list(result.reports), [], fmt, options)
+
+    _run(body)
+
+
+def _vm_fix(
+    vm_app: ModuleType,
+    source: VmSource,
+    guest: app.Inputs | None,
+    host: app.Inputs | None,
+    gate: app.Gate,
+    options: dict[str, Any],
+) -> int:
+    """``kcheck vm --fix``: one fragment per side, to --fragment-dir, -o (one side) or stdout."""
+    fmt = _fix_format(options)
+    output: Path | None = options["fix_output"]
+    fragment_dir: Path | None = options["fragment_dir"]
+    names = [name for name, given in (("guest", guest), ("host", host)) if given is not None]
+    if output is not None and len(names) > 1:
+        raise UsageError(
+            "-o takes one fragment, and both the guest and the host are checked: use "
+            "--fragment-dir DIR, or --no-host, or leave out --guest"
+        )
+    if output is None and fragment_dir is None and len(names) > 1:
+        raise UsageError(
+            "two fragments (guest and host) cannot both go to stdout: use --fragment-dir DIR"
+        )
+    targets: dict[str, list[Path]] = {name: [] for name in names}
+    for name in names:
+        if output is not None:
+            targets[name].append(output)
+        if fragment_dir is not None:
+            targets[name].append(_fragment_dir(fragment_dir) / vm_app.FRAGMENTS[name])
+    for paths in targets.values():
+        for target in paths:
+            check_writable_target(target)
+    outcomes = vm_app.fix_vm(
+        source, guest, host, _notify, include_optional=options["fix_all"], gate=gate
+    )
+    return _deliver_fixes([(outcome, targets[name]) for name, outcome in outcomes], fmt, options)
 
 
 @main.command("explain", context_settings=CONTEXT_SETTINGS)

@@ -65,5 +65,8 @@ def describe(result: Result) -> str:
 def message(result: Result) -> str:
     """The finding as a CI annotation shows it: the requirement, what is wrong, and why."""
     if result.status in (Status.FAIL, Status.WARN, Status.INFO):
-        return f"{result.id} ({result.level}): {describe(result)}. Needed for: {result.reason}"
+        needed = (
+            f"{result.reason} (asked for by {result.origin})" if result.origin else result.reason
+        )
+        return f"{result.id} ({result.level}): {describe(result)}. Needed for: {needed}"
     return f"{result.id} ({result.level}, {result.status}): {describe(result)}"

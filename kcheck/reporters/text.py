@@ -68,6 +68,11 @@ def _actual_cell(result: Result) -> Text:
     return Text(actual)
 
 
+def _reason_cell(result: Result) -> str:
+    """The reason, after the option that asked for the requirement when it was derived."""
+    return f"[{result.origin}] {result.reason}" if result.origin else result.reason
+
+
 _NOT_MET = (Status.FAIL, Status.WARN)
 
 
@@ -153,7 +158,7 @@ def render_text(
                     row.expected,
                     _actual_cell(row),
                     status,
-                    row.reason if depth == 0 or row.kind is NodeKind.SYMBOL else "",
+                    _reason_cell(row) if depth == 0 or row.kind is NodeKind.SYMBOL else "",
                 )
         console.print(table)
     failures = list(_failures(report.results))
