@@ -201,6 +201,10 @@ class _Evaluator:
             requested = None
         if _matches(expect, self.view.symbol_type(name), value):
             status, why = Status.PASS, None
+            if requested is not None:
+                # Met, but not with the value the config asks for: say what keeps that value
+                # out (TUN=m caps VHOST_NET=y at m), so nobody expects the requested one.
+                why = self.why(name, _as_requested(requested), value, requested)
         else:
             status, why = _FAILED[req.level], self.why(name, expect, value, requested)
         return Result(
@@ -268,6 +272,14 @@ class _Evaluator:
                 children,
             )
         return self.verdict(req, Status.PASS, req.reason, children)
+
+
+def _as_requested(requested: str) -> Expectation:
+    """An expectation met only by the value the .config asks for."""
+    parsed = Tristate.parse(requested)
+    if parsed is None:
+        return Expectation(text=requested, op="==", operand=requested)
+    return Expectation(text=requested, allowed=frozenset({parsed}))
 
 
 def _matches(expect: Expectation, kind: SymbolType, value: str) -> bool:
