@@ -42,12 +42,15 @@ __all__ = [
     "IpMode",
     "Knowledge",
     "Kvm",
+    "LibvirtDevice",
     "Machine",
     "Netdev",
     "RootDevice",
     "Transport",
     "knowledge",
     "load_knowledge",
+    "reid",
+    "with_level",
 ]
 
 Requirements = tuple[Requirement, ...]
@@ -65,6 +68,7 @@ class Binary:
     default_machine: str
     virtio_transport: Transport
     kvm_host_arches: tuple[str, ...]
+    libvirt_arches: tuple[str, ...]
     source: str
 
 
@@ -221,6 +225,17 @@ class RootDevice:
 
 
 @dataclass(frozen=True)
+class LibvirtDevice:
+    """A libvirt device element that stands for a QEMU device (libvirt.toml): ``when`` maps
+    ``@attr`` / ``child/@attr`` to the value it must have; ``device`` "" adds nothing."""
+
+    element: str
+    when: tuple[tuple[str, str], ...]
+    device: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Knowledge:
     """All of profiles/qemu/*.toml, validated."""
 
@@ -238,6 +253,11 @@ class Knowledge:
     ip_modes: tuple[IpMode, ...]
     roots: tuple[RootDevice, ...]
     options: Mapping[str, bool]  # option name without dashes -> takes a value
+    libvirt_devices: tuple[LibvirtDevice, ...]
+    libvirt_ignored: tuple[str, ...]  # <devices> children that ask nothing of a kernel
+
+    def libvirt_binary(self, arch: str) -> Binary | None:
+        return next((b for b in self.binaries if arch in b.libvirt_arches), None)
 
     def binary(self, name: str) -> Binary | None:
         return next((b for b in self.binaries if name == b.name or name in b.aliases), None)
@@ -412,22 +432,22 @@ class _File:
                 raise self.error("'id' renames one requirement: name it with 'requirement'", at)
             # The profile's own requirements, not those of the profiles it extends.
             own = [r for r in profile.requirements if r.location.path == profile.path]
-            return tuple(_with_level(r, level) for r in own)
+            return tuple(with_level(r, level) for r in own)
         wanted = self.string(ref, "requirement", at)
         found = next((r for r in iter_requirements(profile.requirements) if r.id == wanted), None)
         if found is None:
             raise self.error(f"profile {name!r} has no requirement {wanted!r}", at, "requirement")
         local = self.string(ref, "id", at, wanted.replace("/", "-"))
-        return (_with_level(reid(found, local), level),)
+        return (with_level(reid(found, local), level),)
 
 
-def _with_level(requirement: Requirement, level: Level | None) -> Requirement:
+def with_level(requirement: Requirement, level: Level | None) -> Requirement:
     if level is None:
         return requirement
     return replace(
         requirement,
         level=level,
-        children=tuple(_with_level(child, level) for child in requirement.children),
+        children=tuple(with_level(child, level) for child in requirement.children),
     )
 
 
@@ -454,6 +474,7 @@ _BINARY_KEYS = (
     "default_machine",
     "virtio_transport",
     "kvm_host_arches",
+    "libvirt_arches",
     "source",
 )
 _MACHINE_SLOTS = ("guest", "pci", "mmio", "serial", "ide", "scsi")
@@ -515,6 +536,9 @@ def load_knowledge(directory: Traversable) -> Knowledge:
     net_file = _File(directory, "netdevs.toml", ("guest_network", "dhcp", "netdev"))
     boot_file = _File(directory, "boot.toml", ("initrd", "compression", "console", "ip", "root"))
     options = _options(_File(directory, "options.toml", ("options",)))
+    libvirt_devices, libvirt_ignored = _libvirt(
+        _File(directory, "libvirt.toml", ("device", "ignore")), devices
+    )
     return Knowledge(
         binaries=binaries,
         machines=machines,
@@ -530,6 +554,8 @@ def load_knowledge(directory: Traversable) -> Knowledge:
         ip_modes=_ip_modes(boot_file),
         roots=_roots(boot_file, devices),
         options=options,
+        libvirt_devices=libvirt_devices,
+        libvirt_ignored=libvirt_ignored,
     )
 
 
@@ -564,6 +590,7 @@ def _binaries(file: _File) -> tuple[Binary, ...]:
             default_machine=file.string(table, "default_machine", at),
             virtio_transport=transport,
             kvm_host_arches=file.strings(table, "kvm_host_arches", at, KNOWN_ARCHES),
+            libvirt_arches=file.strings(table, "libvirt_arches", at),
             source=file.source(table, at),
         )
         rows.append(binary)
@@ -828,3 +855,30 @@ def _options(file: _File) -> dict[str, bool]:
                 raise file.error(f"option {name!r} is listed twice", at, "names")
             options[name] = value
     return options
+
+
+def _libvirt(
+    file: _File, devices: tuple[Device, ...]
+) -> tuple[tuple[LibvirtDevice, ...], tuple[str, ...]]:
+    known = {n for d in devices for n in (*d.pci, *d.mmio, *d.other, *d.short)}
+    rows = []
+    for table, at in file.rows("device"):
+        file.check(table, at, ("element", "when", "device", "source"))
+        when = table.get("when", {})
+        if not isinstance(when, dict) or not all(
+            isinstance(k, str) and "@" in k and isinstance(v, str) for k, v in when.items()
+        ):
+            raise file.error("'when' must map '@attr' or 'child/@attr' to strings", at, "when")
+        row = LibvirtDevice(
+            element=file.string(table, "element", at),
+            when=tuple(when.items()),
+            device=file.string(table, "device", at),
+            source=file.source(table, at),
+        )
+        if row.device and row.device not in known:
+            raise file.error(f"device {row.device!r} is not in devices.toml", at, "device")
+        rows.append(row)
+    table, at = file.table("ignore")
+    file.check(table, at, ("elements", "source"))
+    file.source(table, at)
+    return tuple(rows), file.strings(table, "elements", at)
