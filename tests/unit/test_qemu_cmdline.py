@@ -71,9 +71,19 @@ def test_nic_pairs_back_end_and_card() -> None:
 
 def test_netdev_and_device() -> None:
     vm = parse_command_line(
-        "qemu-system-x86_64 -netdev tap,id=n0,vhost=on,script=/etc/up,downscript=no "
-        "-device virtio-net-pci,netdev=n0 -drive if=none,id=d0 -device virtio-blk-pci,drive=d0 "
-        "-virtfs local,path=/srv,mount_tag=share,security_model=none".split()
+        [
+            "qemu-system-x86_64",
+            "-netdev",
+            "tap,id=n0,vhost=on,script=/etc/up,downscript=no",
+            "-device",
+            "virtio-net-pci,netdev=n0",
+            "-drive",
+            "if=none,id=d0",
+            "-device",
+            "virtio-blk-pci,drive=d0",
+            "-virtfs",
+            "local,path=/srv,mount_tag=share,security_model=none",
+        ]
     )
     assert vm.backends == (
         Backend(type="tap", origin="-netdev tap", id="n0", vhost=True, scripts=("/etc/up",)),

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
 
 from kcheck.errors import InputError
 from kcheck.qemu import derive, parse_command_line, parse_libvirt
-from kcheck.qemu.definition import Backend, Device, Drive, Nic, VmDefinition
+from kcheck.qemu.definition import Backend, Drive, Nic, VmDefinition
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "libvirt"
 
@@ -67,7 +68,8 @@ def test_q35_guest_requirements() -> None:
     assert {"netdev-tun", "netdev-bridge", "netdev-nf-conntrack", "netdev-masquerade"} <= set(host)
     assert host["device-vhost-vsock"].origin == "<vsock model='virtio'>"
     assert host["kvm-kvm-x86"].origin == "<domain type='kvm'>"
-    assert result.kvm and result.kvm_host_arches == ("x86_64",)
+    assert result.kvm
+    assert result.kvm_host_arches == ("x86_64",)
     assert result.bridges == ("virbr0",)
 
 
@@ -75,10 +77,10 @@ def test_ppce500_domain_matches_the_command_line() -> None:
     from_xml = derive(sample("ppce500.xml"))
     from_argv = derive(
         parse_command_line(
-            [
-                *"qemu-system-ppc -M ppce500 -cpu e500mc -nographic -nic user,model=virtio".split(),
-                *("-drive", "if=virtio,file=rootfs.ext4", "-append", "console=ttyS0 root=/dev/vda"),
-            ]
+            shlex.split(
+                "qemu-system-ppc -M ppce500 -cpu e500mc -nographic -nic user,model=virtio "
+                "-drive if=virtio,file=rootfs.ext4 -append 'console=ttyS0 root=/dev/vda'"
+            )
         )
     )
     assert [(r.id, r.expect) for r in from_xml.guest.requirements] == [
