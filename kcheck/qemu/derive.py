@@ -9,7 +9,7 @@ walks the definition and applies a few rules of its own, each written once here:
 - derived ids are ``<kind>-<data id>`` (``machine-ppce500-platform``, ``device-virtio-net``),
   unique and stable;
 - a root filesystem on a disk without an initramfs needs the disk's driver and transport
-  built in (``y|m`` becomes ``y``);
+  built in (``y|m`` becomes ``y``), and so does the console the kernel boots with;
 - a level in the data is for the explicit case: vhost left to its default, KVM with a
   fallback accelerator and QEMU's default network lower it to recommended.
 """
@@ -403,7 +403,7 @@ def _boot(d: _Derivation) -> None:
             d.guest.add(compression.guest, "boot", vm.initrd_origin)
     for origin in vm.console_outputs:
         if d.machine is not None:
-            d.guest.add(d.machine.serial, "console", origin)
+            d.guest.add(d.machine.serial, "console", origin, builtin=True)
     for value in _params(vm.append, "console"):
         _console(d, value)
     for mode, value in d.ip_modes():
@@ -435,9 +435,9 @@ def _console(d: _Derivation, value: str) -> None:
     origin = f"{d.vm.append_origin} console={value}"
     row = next((c for c in d.k.consoles if c.prefix == prefix), None)
     if d.machine is not None and d.machine.console == prefix:
-        d.guest.add(d.machine.serial, "console", origin)
+        d.guest.add(d.machine.serial, "console", origin, builtin=True)
     elif row is not None and row.guest:
-        d.guest.add(row.guest, "console", origin)
+        d.guest.add(row.guest, "console", origin, builtin=True)
     else:
         where = f"machine {d.machine.name}" if d.machine else "this machine"
         d.warnings.append(f"{origin}: {where} has no {name} console; not checked")
