@@ -65,10 +65,13 @@ from kcheck.tomlfile import TomlLocator, TomlPath, split_position
 
 __all__ = [
     "ARCH_NAMES",
+    "builtin_data",
     "builtin_profile_path",
     "builtin_profiles",
     "load_profile",
+    "parse_requirements",
     "parse_want",
+    "read_toml",
 ]
 
 #: Arch names a requirement may name; see ``kcheck.engine.expand_arch_names`` for the families.
@@ -94,7 +97,10 @@ _MEMBER_KEYS = tuple(key for key in _TOP_KEYS if key not in ("level", "section",
 _KINDS = (("symbol", NodeKind.SYMBOL), ("any_of", NodeKind.ANY_OF), ("all_of", NodeKind.ALL_OF))
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]*")
-_SYMBOL = re.compile(r"[A-Z0-9_]+")
+_SYMBOL = re.compile(r"[A-Za-z0-9_]+")
+# A run of lower case letters in a name without capitals is a symbol written in the wrong case
+# ("virtio_net"); Kconfig itself has a few names with lower case: MPC85xx_DS, PPC_85xx, 44x.
+_LOWER_RUN = re.compile(r"[a-z]{2,}")
 _TRISTATE_WANT = re.compile(r"[ymn](?:\s*\|\s*[ymn])*")
 _COMPARISON_WANT = re.compile(r"(==|!=|<=|>=|<|>)\s*(.*)")
 _NUMBER = re.compile(r"-?[0-9]+|0[xX][0-9a-fA-F]+")
@@ -123,6 +129,12 @@ def builtin_profiles() -> list[str]:
         for entry in directory.iterdir()
         if entry.name.endswith(".toml") and entry.is_file()
     )
+
+
+def builtin_data(*parts: str) -> Traversable:
+    """A file or folder shipped beside the built-in profiles (``builtin_data("qemu")``: the
+    QEMU knowledge read by ``kcheck.qemu.knowledge``); it may not exist."""
+    return _builtin_dir().joinpath(*parts)
 
 
 def builtin_profile_path(name: str) -> Traversable:
@@ -176,6 +188,12 @@ def parse_want(text: str, *, path: str, line: int | None) -> Expectation:
         path=path,
         line=line,
     )
+
+
+def _symbol_ok(name: str) -> bool:
+    if not _SYMBOL.fullmatch(name):
+        return False
+    return name != name.lower() or _LOWER_RUN.search(name) is None
 
 
 def _unescape(body: str) -> str:
@@ -247,7 +265,7 @@ class _Validator:
                 at,
                 key,
             )
-        if not _SYMBOL.fullmatch(name):
+        if not _symbol_ok(name):
             upper = name.upper()
             hint = f": {upper!r}" if _SYMBOL.fullmatch(upper) else ""
             raise self.error(
@@ -282,16 +300,17 @@ class _Validator:
         return name, description, extends
 
     def requirements(self, document: Mapping[str, Any]) -> list[_Member]:
-        tables = document.get("requirement", [])
+        return self.requirement_list(document.get("requirement", []), ("requirement",))
+
+    def requirement_list(self, tables: Any, at: TomlPath) -> list[_Member]:
+        """The top-level requirements of the array of tables at ``at`` (ids unique)."""
         if not isinstance(tables, list) or not all(isinstance(item, dict) for item in tables):
-            raise self.error(
-                "'requirement' must be an array of tables: write [[requirement]]",
-                ("requirement",),
-            )
+            header = ".".join(part for part in at if isinstance(part, str))
+            raise self.error(f"{at[-1]!r} must be an array of tables: write [[{header}]]", at)
         members: list[_Member] = []
         seen: dict[str, int] = {}
         for index, table in enumerate(tables):
-            member = self.requirement(table, ("requirement", index), None)
+            member = self.requirement(table, (*at, index), None)
             first = seen.get(member.requirement.id)
             if first is not None:
                 raise ProfileError(
@@ -489,23 +508,51 @@ def load_profile(name_or_path: str) -> Profile:
 
 
 def _read(source: _Source) -> tuple[dict[str, Any], TomlLocator]:
+    return read_toml(source.file, source.display)
+
+
+def read_toml(file: Traversable, display: str) -> tuple[dict[str, Any], TomlLocator]:
+    """Read a TOML file of requirements (a profile, or a data file that holds requirement
+    tables): the document and a locator for ``file:line`` errors; ProfileError when the file
+    cannot be read or is not TOML."""
     try:
-        data = source.file.read_bytes()
+        data = file.read_bytes()
     except OSError as error:
-        raise ProfileError(f"cannot read the profile: {error}", path=source.display) from error
+        raise ProfileError(f"cannot read the file: {error}", path=display) from error
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise ProfileError(
-            f"invalid UTF-8 at byte {error.start}", path=source.display, line=line
+            f"invalid UTF-8 at byte {error.start}", path=display, line=line
         ) from None
     locator = TomlLocator(text)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise _toml_error(str(error), source.display, locator) from error
+        raise _toml_error(str(error), display, locator) from error
     return document, locator
+
+
+def parse_requirements(
+    tables: Any, *, path: str, locator: TomlLocator, at: TomlPath
+) -> tuple[Requirement, ...]:
+    """Validate an array of requirement tables found at ``at`` inside a document read with
+    :func:`read_toml` -- the same format and checks as a profile's ``[[requirement]]``
+    (``override`` aside) -- and return them; ProfileError naming ``path:line`` otherwise.
+
+    Data files that are not profiles (the QEMU knowledge under ``profiles/qemu/``) use this,
+    so there is one requirement parser.
+    """
+    members = _Validator(path, locator).requirement_list(tables, at)
+    for member in members:
+        if member.override:
+            raise ProfileError(
+                "'override' belongs to profiles that extend others",
+                path=path,
+                line=locator.line((*at, members.index(member)), "override"),
+            )
+    return tuple(member.requirement for member in members)
 
 
 def _toml_error(message: str, display: str, locator: TomlLocator) -> ProfileError:
