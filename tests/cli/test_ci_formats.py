@@ -24,7 +24,7 @@ from kcheck.reporters.junit import render_junit
 from kcheck.reporters.sarif import artifact_uri, render_sarif
 from kcheck.schemas import REPORT_SCHEMA, report_schema
 from tests.cli.conftest import Invoke
-from tests.conftest import require_shared
+from tests.conftest import CORPUS
 from tests.report_formats import (
     check_github,
     check_json_report,
@@ -353,7 +353,7 @@ def test_xml_is_parseable_by_the_standard_library(files: tuple[str, str]) -> Non
 
 @pytest.mark.shared
 def test_explain_chains_are_in_the_schema(kcheck: Invoke, kernel_trees: dict[str, Path]) -> None:
-    config = require_shared("corpus", "7.2", "tinyconfig-x86_64.config")
+    config = CORPUS / "7.2" / "tinyconfig-x86_64.config"
     run = kcheck(
         "guest", str(config), "--tree", str(kernel_trees["7.2"]), "--explain", "--format", "json"
     )
