@@ -4,7 +4,7 @@ and one kcheck tree cache for the whole session.
 The real trees and the reference corpus are carried in ``tests/data`` (``tests/testdata.py``
 verifies them against ``tests/data/SHA256SUMS``); a missing or damaged file fails the run, in
 CI and outside it. The project's shared folder (``../shared``, ``KCHECK_SHARED`` overrides)
-is optional: when it is there, ``tests/test_data.py`` checks that it holds the same bytes.
+is optional: when it is there, it must hold the same bytes, or the run stops.
 """
 
 from __future__ import annotations
@@ -18,12 +18,10 @@ import pytest
 
 from kcheck import app
 from tests import testdata
-from tests.testdata import CORPUS, DATA, TREE_VERSIONS, corpus_names
+from tests.testdata import CORPUS, DATA, REPO, TREE_VERSIONS, corpus_names
 
-__all__ = ["CORPUS", "DATA", "TREE_VERSIONS", "corpus_inputs", "corpus_names"]
+__all__ = ["CORPUS", "DATA", "REPO", "TREE_VERSIONS", "corpus_inputs", "corpus_names"]
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("KCHECK_SHARED", REPO.parent / "shared"))
 # Set by the controlling pytest process; its xdist workers inherit it and use the same cache.
 _SESSION_CACHE = "KCHECK_TEST_SESSION_CACHE"
 
@@ -52,6 +50,17 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput"):
         shutil.rmtree(os.environ.pop(_SESSION_CACHE, ""), ignore_errors=True)
+
+
+# Fixtures that bring in a real kernel tree: a test using any of them is a "shared" test (the
+# marker the fast loop, ``-m "not shared"``, leaves out), whether or not its module says so.
+_REAL_TREE_FIXTURES = {"kernel_trees", "kc_tree_paths", "kc_loaded"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _REAL_TREE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.shared)
 
 
 def corpus_inputs() -> list[tuple[str, str, str]]:

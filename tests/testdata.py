@@ -6,9 +6,11 @@ and the reference corpus made with the kernel's own C tool (``corpus/<version>/`
 byte as in the project's shared folder (``tests/data/README.md`` says where each came from).
 ``SHA256SUMS`` lists every file. :func:`verify` checks all of them, and that nothing else is
 there, before a test reads any: a damaged or incomplete checkout is an error everywhere (in CI
-and outside), never a reason to skip. :func:`unpacked_tree` unpacks a tarball once per checksum
-into a cache directory that outlives the session; the tree appears there by an atomic rename,
-so parallel test workers never see half a tree. The bench scripts read the same files.
+and outside), never a reason to skip. The shared folder (``../shared``, ``KCHECK_SHARED``)
+is optional; where it is, it must hold the same bytes. :func:`unpacked_tree` unpacks a
+tarball once per checksum into a cache directory that outlives the session; the tree appears
+there by an atomic rename, so parallel test workers never see half a tree. The bench scripts
+read the same files.
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / "data"
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "tests" / "data"
+# The project's shared folder: optional; where it is, it must hold the same bytes.
+SHARED = Path(os.environ.get("KCHECK_SHARED", REPO.parent / "shared"))
 CORPUS = DATA / "corpus"
 KERNELS = DATA / "kernels"
 SUMS = "SHA256SUMS"
@@ -71,16 +76,29 @@ def problems(root: Path, sums: dict[str, str]) -> list[str]:
     return found
 
 
+def _summary(found: list[str]) -> str:
+    more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
+    return "; ".join(found[:5]) + more
+
+
 @functools.cache
 def verify() -> None:
-    """Raise DataError unless every file of ``tests/data`` is there and as listed (once a run)."""
-    found = problems(DATA, read_sums())
+    """Raise DataError unless every file of ``tests/data`` is there and as listed, and the
+    shared folder, where there is one, holds the same bytes (checked once a process)."""
+    sums = read_sums()
+    found = problems(DATA, sums)
     if found:
-        more = f" (and {len(found) - 5} more)" if len(found) > 5 else ""
         raise DataError(
-            f"the test data in {DATA} is damaged: {'; '.join(found[:5])}{more}. "
+            f"the test data in {DATA} is damaged: {_summary(found)}. "
             "Restore it with `git checkout -- tests/data`."
         )
+    if (SHARED / "kernels").is_dir() or (SHARED / "corpus").is_dir():
+        found = problems(SHARED, sums)
+        if found:
+            raise DataError(
+                f"{SHARED} is not what tests/data carries: {_summary(found)}. "
+                "Update tests/data from it (tests/data/README.md) or point KCHECK_SHARED elsewhere."
+            )
 
 
 def corpus_names(version: str) -> list[str]:

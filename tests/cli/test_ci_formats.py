@@ -233,7 +233,18 @@ def test_junit_cases_failures_and_skips(files: tuple[str, str]) -> None:
     skipped = cases["kvm-guest"].find("skipped")
     assert skipped is not None
     assert skipped.get("message") == "not_applicable: CONFIG_KVM_GUEST: only on arm64"
-    assert suite.get("failures") == "2"
+    assert (suite.get("failures"), suite.get("skipped")) == ("2", "1")
+    # junit-10.xsd allows "skipped" on <testsuite> only; the totals on <testsuites> omit it.
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("5", "2", None)
+
+
+def test_junit_schema_check_can_fail() -> None:
+    # What kcheck once wrote: "skipped" on <testsuites>, which junit-10.xsd does not allow.
+    bad = '<testsuites name="kcheck" tests="0" failures="0" errors="0" skipped="0" time="0"/>'
+    with pytest.raises(AssertionError, match="'skipped' attribute not allowed"):
+        check_junit(bad)
+    with pytest.raises(AssertionError, match="missing required attribute 'tests'"):
+        check_junit('<testsuites><testsuite name="s" failures="0" errors="0"/></testsuites>')
 
 
 def test_junit_survives_control_characters(tmp_path: Path) -> None:
@@ -310,10 +321,10 @@ def test_schema_is_shipped_and_valid() -> None:
 
     assert files("kcheck.schemas").joinpath(REPORT_SCHEMA).is_file()
     schema = report_schema()
-    assert schema["properties"]["schema_version"] == {
-        "description": schema["properties"]["schema_version"]["description"],
-        "const": 2,
-    }
+    version = schema["properties"]["schema_version"]
+    assert set(version) == {"description", "const"}
+    assert version["const"] == 2
+    assert version["description"].strip()
     report_validator()  # checks the schema against its metaschema
 
 
