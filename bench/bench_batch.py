@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("KCHECK_SHARED", REPO.parent / "shared"))
+# The trees and corpus the tests carry (tests/data/README.md).
+DATA = REPO / "tests" / "data"
 TARGET = 30.0
 _HEADER = re.compile(r"^# Linux/(\S+) ", re.M)
 
@@ -58,8 +59,8 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=60, help="configs per one-tree run")
     parser.add_argument("--runs", type=int, default=3, help="warm runs per figure (median)")
     args = parser.parse_args()
-    corpus = SHARED / "corpus" / args.version
-    tarball = SHARED / "kernels" / f"linux-{args.version}-kconfig.tar.xz"
+    corpus = DATA / "corpus" / args.version
+    tarball = DATA / "kernels" / f"linux-{args.version}-kconfig.tar.xz"
     if not corpus.is_dir() or not tarball.is_file():
         print(f"missing {corpus} or {tarball}", file=sys.stderr)
         return 2

@@ -108,8 +108,8 @@ def main() -> int:
     parser.add_argument(
         "--shared",
         type=Path,
-        default=Path(os.environ.get("KCHECK_SHARED", REPO.parent / "shared")),
-        help="the shared directory with kernels/ and corpus/",
+        default=REPO / "tests" / "data",
+        help="a directory with kernels/ and corpus/ (default: tests/data; ../shared has the same)",
     )
     args = parser.parse_args()
     shared: Path = args.shared

@@ -11,8 +11,8 @@ the worst.
                               [--profiles guest host-bridge ...] [--configs NAME ...]
 
 --tree defaults to the C tool's prepared 6.12 source (ctool.py prepare) and --corpus to
-../shared/corpus/6.12; for 7.2 pass an unpacked ../shared/kernels/linux-7.2-kconfig.tar.xz
-and ../shared/corpus/7.2. Both NAME.config and NAME.perturbed.config are planned. The project's
+tests/data/corpus/6.12; for 7.2 pass an unpacked tests/data/kernels/linux-7.2-kconfig.tar.xz
+and tests/data/corpus/7.2. Both NAME.config and NAME.perturbed.config are planned. The project's
 target: at most 200 ms per profile. Nothing is asserted; exit 0 when it ran, 2 on a setup error.
 """
 

@@ -1,8 +1,9 @@
 """The reference corpus as the benchmarks see it: which configs there are, which ARCH and
 CROSS_COMPILE each was made with, and how two .config texts compare line by line.
 
-The corpus (shared/corpus/<version>/, see its README.md) holds per NAME a full config, a perturbed
-input, the C tool's answer for that input and, for in-tree defconfigs, the minimal defconfig.
+The corpus (tests/data/corpus/<version>/, see its README.md) holds per NAME a full config, a
+perturbed input, the C tool's answer for that input and, for in-tree defconfigs, the minimal
+defconfig.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# The shared directory sits next to the checkout (tests use ../shared the same way).
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus" / "6.12"
+# The corpus the tests carry (tests/data/README.md); ../shared/corpus holds the same files.
+DEFAULT_CORPUS = REPO / "tests" / "data" / "corpus" / "6.12"
 
 # conf writes the main menu prompt as the third line: "Linux/$(ARCH) $(KERNELVERSION) Kernel
 # Configuration", with ARCH exactly as given to make (x86_64, not x86).

@@ -29,7 +29,14 @@ from kcheck.kernel.dotconfig import (
     read_config,
     running_kernel_config,
 )
-from kcheck.kernel.tree import DroppedValue, LoadedTree, is_kernel_tree, kernel_version, load_tree
+from kcheck.kernel.tree import (
+    DroppedValue,
+    LoadedTree,
+    is_kernel_tree,
+    kernel_tree_problem,
+    kernel_version,
+    load_tree,
+)
 from kcheck.kernel.view import FileView, TreeView
 from kcheck.model import (
     DEFAULT_DEPTH,
@@ -113,8 +120,9 @@ def cache_dir() -> Path:
 def find_tree(inputs: Inputs, config: DotConfig) -> Path | None:
     """The tree to use: explicit, else next to the config, else the cwd, else the host's."""
     if inputs.tree is not None:
-        if not is_kernel_tree(inputs.tree):
-            raise InputError("not a kernel source tree (no Kconfig and Makefile)", path=inputs.tree)
+        problem = kernel_tree_problem(inputs.tree)
+        if problem is not None:
+            raise problem
         return inputs.tree
     candidates: list[Path] = []
     if config.path is not None:

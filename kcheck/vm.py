@@ -24,9 +24,9 @@ from kcheck.model import Level, NodeKind, Profile, Report, Result, Status
 from kcheck.qemu import (
     VmRequirements,
     derive,
+    parse_command_file,
     parse_command_line,
     parse_libvirt,
-    read_command_file,
 )
 
 #: Fragment names ``--fix --fragment-dir`` writes, per side.
@@ -79,8 +79,7 @@ def read_definition(source: VmSource) -> VmRequirements:
         name, text = _read_text(source.libvirt)
         return derive(parse_libvirt(text, name))
     if source.cmdline_file is not None:
-        argv, _lines = read_command_file(source.cmdline_file)
-        return derive(parse_command_line(argv, source.cmdline_file))
+        return derive(parse_command_file(source.cmdline_file))
     return derive(parse_command_line(list(source.argv)))
 
 
@@ -186,7 +185,7 @@ def consistency(side: str, requirements: VmRequirements, arch: str | None) -> tu
     vm = requirements.vm
     if side == "guest":
         allowed: Sequence[str] = requirements.guest_arches
-        origin = vm.binary
+        origin = vm.binary_origin
         reason = f"{vm.binary} runs {_arch_list(allowed)} kernels; this config is for {arch}"
         wanted_id = "qemu-guest-arch"
     else:

@@ -1,59 +1,66 @@
-"""Fixtures shared by all tests: where ../shared is, and the real kernel trees unpacked once.
+"""Fixtures shared by all tests: the carried test data, the real kernel trees unpacked once,
+and one kcheck tree cache for the whole session.
 
-The real trees and the reference corpus live in ``../shared`` beside the repository
-(``KCHECK_SHARED`` overrides). Outside CI a missing ``../shared`` skips the tests that need
-it; in CI (``CI=true``) it is a failure, so a broken checkout cannot pass by skipping.
+The real trees and the reference corpus are carried in ``tests/data`` (``tests/testdata.py``
+verifies them against ``tests/data/SHA256SUMS``); a missing or damaged file fails the run, in
+CI and outside it. The project's shared folder (``../shared``, ``KCHECK_SHARED`` overrides)
+is optional: when it is there, it must hold the same bytes, or the run stops.
 """
 
 from __future__ import annotations
 
 import os
-import tarfile
+import shutil
 import tempfile
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("KCHECK_SHARED", REPO.parent / "shared"))
-TREE_VERSIONS = ("6.12", "7.2")
+from kcheck import app
+from tests import testdata
+from tests.testdata import CORPUS, DATA, REPO, TREE_VERSIONS, corpus_names
+
+__all__ = ["CORPUS", "DATA", "REPO", "TREE_VERSIONS", "corpus_inputs", "corpus_names"]
+
+# Set by the controlling pytest process; its xdist workers inherit it and use the same cache.
+_SESSION_CACHE = "KCHECK_TEST_SESSION_CACHE"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """One tree cache for the whole test session, never the user's ~/.cache/kcheck.
+    """Check the carried data, and give the session one kcheck cache, never ~/.cache/kcheck.
 
-    Tests that are about the cache give their own directory; all others share this one, so
-    each real tree is parsed once per session (per xdist worker) instead of once per test.
+    The controlling process makes the cache directory and its xdist workers inherit it
+    (through the environment), so each real tree is parsed once per session and then
+    unpickled, whichever module or worker needs it. Tests that are about the cache give
+    their own directory.
     """
-    del config
-    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="kcheck-test-cache-")
+    try:
+        testdata.verify()
+    except testdata.DataError as e:
+        raise pytest.UsageError(str(e)) from None
+    if hasattr(config, "workerinput") and os.environ.get(_SESSION_CACHE):
+        return
+    # Where unpacked trees live is decided before XDG_CACHE_HOME is pointed at the session.
+    os.environ.setdefault(testdata.CACHE_ENV, str(testdata.default_cache()))
+    session = tempfile.mkdtemp(prefix="kcheck-test-cache-")
+    os.environ[_SESSION_CACHE] = session
+    os.environ["XDG_CACHE_HOME"] = session
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI") == "true"
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):
+        shutil.rmtree(os.environ.pop(_SESSION_CACHE, ""), ignore_errors=True)
 
 
-def require_shared(*parts: str) -> Path:
-    """The path under ../shared, or skip (fail in CI) when it is missing."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        message = f"{path} is missing: the real kernel trees and corpus are needed"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
-    return path
+# Fixtures that bring in a real kernel tree: a test using any of them is a "shared" test (the
+# marker the fast loop, ``-m "not shared"``, leaves out), whether or not its module says so.
+_REAL_TREE_FIXTURES = {"kernel_trees", "kc_tree_paths", "kc_loaded"}
 
 
-def corpus_names(version: str) -> list[str]:
-    """Names of the corpus configs for a tree version (empty when ../shared is absent)."""
-    folder = SHARED / "corpus" / version
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p.name.removesuffix(".config")
-        for p in folder.glob("*.config")
-        if not p.name.endswith((".perturbed.config", ".expected.config"))
-    )
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _REAL_TREE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.shared)
 
 
 def corpus_inputs() -> list[tuple[str, str, str]]:
@@ -68,13 +75,17 @@ def corpus_inputs() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture(scope="session")
-def kernel_trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Both real Kconfig trees, unpacked once per test session: {"6.12": path, "7.2": path}."""
-    root = tmp_path_factory.mktemp("trees")
-    trees: dict[str, Path] = {}
-    for version in TREE_VERSIONS:
-        tarball = require_shared("kernels", f"linux-{version}-kconfig.tar.xz")
-        with tarfile.open(tarball) as tar:
-            tar.extractall(root, filter="data")
-        trees[version] = root / f"linux-{version}"
-    return trees
+def kcheck_cache() -> Path:
+    """The session's kcheck cache directory: what ``kcheck`` uses with no ``--cache-dir``.
+
+    Pass it as ``app.Inputs(cache_dir=...)`` so that the in-process tree memo
+    (``app._TREES``, keyed by cache directory) is shared with the CLI tests too.
+    """
+    return app.cache_dir()
+
+
+@pytest.fixture(scope="session")
+def kernel_trees() -> dict[str, Path]:
+    """Both real Kconfig trees, unpacked once per checksum: {"6.12": path, "7.2": path}."""
+    cache = Path(os.environ[testdata.CACHE_ENV])
+    return {version: testdata.unpacked_tree(version, cache) for version in TREE_VERSIONS}

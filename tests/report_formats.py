@@ -2,8 +2,9 @@
 
 ``check_rendered(fmt, text)`` validates the JSON report against the published schema
 (``kcheck/schemas/report-v2.schema.json``), SARIF against the official SARIF 2.1.0 schema
-(vendored in ``tests/fixtures``), JUnit as well-formed XML whose counts add up, and GitHub
-output as workflow commands. The CLI fixture calls it on every report the CLI tests produce.
+(vendored in ``tests/fixtures``), JUnit against junit-10.xsd (the schema Jenkins' xUnit plugin
+and pytest follow, vendored there too) with counts that add up, and GitHub output as workflow
+commands. The CLI fixture calls it on every report the CLI tests produce.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import xmlschema
 
 from kcheck.schemas import report_schema
 
@@ -39,6 +41,11 @@ def sarif_validator() -> jsonschema.protocols.Validator:
     return jsonschema.Draft4Validator(
         schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
     )
+
+
+@functools.cache
+def junit_schema() -> xmlschema.XMLSchema10:
+    return xmlschema.XMLSchema10(FIXTURES / "junit-10.xsd")
 
 
 def errors(validator: jsonschema.protocols.Validator, document: Any) -> list[str]:
@@ -70,12 +77,17 @@ def check_sarif(text: str) -> dict[str, Any]:
 
 def check_junit(text: str) -> ET.Element:
     root = ET.fromstring(text.encode("utf-8"))
+    problems = [str(error.reason) for error in junit_schema().iter_errors(root)]
+    assert not problems, problems
     assert root.tag == "testsuites"
-    for suite in root.iter("testsuite"):
+    suites = root.findall("testsuite")
+    for suite in suites:
         cases = suite.findall("testcase")
         assert int(suite.get("tests", "-1")) == len(cases)
         assert int(suite.get("failures", "-1")) == sum(c.find("failure") is not None for c in cases)
         assert int(suite.get("skipped", "-1")) == sum(c.find("skipped") is not None for c in cases)
+    for total in ("tests", "failures", "errors"):
+        assert int(root.get(total, "-1")) == sum(int(s.get(total, "0")) for s in suites), total
     return root
 
 

@@ -100,13 +100,34 @@ def _kernelversion(srctree: Path) -> str:
     return base + values.get("EXTRAVERSION", "")
 
 
-def is_kernel_tree(path: Path) -> bool:
-    """True if ``path`` looks like a kernel source tree Kconfig can be parsed from."""
+def kernel_tree_problem(path: Path) -> TreeError | None:
+    """Why ``path`` is not a kernel source tree Kconfig can be parsed from (None if it is).
+
+    The error names what is really missing: the directory, a top Makefile with the version,
+    the top Kconfig, or arch/ (which every ``source "arch/$(SRCARCH)/Kconfig"`` needs).
+    """
+    if not path.is_dir():
+        return TreeError("not a kernel source tree (no such directory)", path=path)
     try:
         kernel_version(path)
-    except TreeError:
-        return False
-    return (path / "Kconfig").is_file() and (path / "arch").is_dir()
+    except TreeError as exc:
+        return exc
+    missing = [
+        what
+        for what, there in (
+            ("Kconfig", (path / "Kconfig").is_file()),
+            ("arch/", (path / "arch").is_dir()),
+        )
+        if not there
+    ]
+    if missing:
+        return TreeError(f"not a kernel source tree (no {' and no '.join(missing)})", path=path)
+    return None
+
+
+def is_kernel_tree(path: Path) -> bool:
+    """True if ``path`` looks like a kernel source tree Kconfig can be parsed from."""
+    return kernel_tree_problem(path) is None
 
 
 def _unescape(value: str) -> str | None:
@@ -427,9 +448,9 @@ def load_tree(
     progress = on_progress or (lambda _msg: None)
     srctree = Path(srctree)
     srcarch = srcarch_for(arch)
-    if not is_kernel_tree(srctree):
-        kernel_version(srctree)  # raises with the precise reason
-        raise TreeError("not a kernel source tree (no Kconfig or arch/)", path=srctree)
+    problem = kernel_tree_problem(srctree)
+    if problem is not None:
+        raise problem
     version = kernel_version(srctree)
     if not (srctree / "arch" / srcarch / "Kconfig").is_file():
         raise TreeError(f"no arch/{srcarch}/Kconfig in this tree", path=srctree)

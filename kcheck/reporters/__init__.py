@@ -6,7 +6,6 @@ so a test can check that each choice is handled.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from json import dumps
@@ -14,7 +13,7 @@ from json import dumps
 from kcheck.model import Report
 from kcheck.reporters.github import render_github
 from kcheck.reporters.json import render_json, report_to_dict
-from kcheck.reporters.junit import junit_document, render_junit, report_to_junit
+from kcheck.reporters.junit import junit_document, render_junit, report_suite, testsuites
 from kcheck.reporters.sarif import render_sarif, report_to_sarif
 from kcheck.reporters.text import render_batch_summary, render_text
 
@@ -71,15 +70,5 @@ def render_reports(
         merged = {**logs[0], "runs": [run for log in logs for run in log["runs"]]}
         return dumps(merged, indent=2) + "\n"
     if fmt == "junit":
-        root = ET.Element("testsuites", {"name": "kcheck"})
-        totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
-        for report in reports:
-            single = report_to_junit(report)
-            for key in totals:
-                totals[key] += int(single.get(key, "0"))
-            root.extend(list(single))
-        for key, value in totals.items():
-            root.set(key, str(value))
-        root.set("time", "0")
-        return junit_document(root)
+        return junit_document(testsuites(report_suite(report) for report in reports))
     return "".join(FORMATS[fmt](report, opts) for report in reports)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 
 from kcheck.model import Report, Result, Status
 from kcheck.reporters.findings import describe, leaves
@@ -64,8 +65,8 @@ def _testcase(suite: ET.Element, report: Report, result: Result) -> None:
         out.text = _xml_text(f"{result.status} ({result.level}): {_details(result)}")
 
 
-def report_to_junit(report: Report) -> ET.Element:
-    """The report as a ``<testsuites>`` element."""
+def report_suite(report: Report) -> ET.Element:
+    """The report as one ``<testsuite>``, with its counts (``skipped`` included)."""
     counts = {
         "tests": str(len(report.results)),
         "failures": str(sum(r.status is Status.FAIL for r in report.results)),
@@ -73,10 +74,7 @@ def report_to_junit(report: Report) -> ET.Element:
         "skipped": str(sum(r.status in _SKIPPED for r in report.results)),
         "time": "0",
     }
-    root = ET.Element("testsuites", {"name": "kcheck", **counts})
-    suite = ET.SubElement(
-        root, "testsuite", {"name": _xml_text(f"kcheck.{report.profile}"), **counts}
-    )
+    suite = ET.Element("testsuite", {"name": _xml_text(f"kcheck.{report.profile}"), **counts})
     properties = ET.SubElement(suite, "properties")
     facts = {
         "profile": report.profile,
@@ -93,7 +91,28 @@ def report_to_junit(report: Report) -> ET.Element:
     if report.notices:
         out = ET.SubElement(suite, "system-out")
         out.text = _xml_text("".join(f"note: {notice}\n" for notice in report.notices))
+    return suite
+
+
+# The totals junit-10.xsd (the schema Jenkins' xUnit plugin and pytest follow) allows on
+# <testsuites>: it has no "skipped" there, only on each <testsuite>.
+_TOTALS = ("tests", "failures", "errors")
+
+
+def testsuites(suites: Iterable[ET.Element]) -> ET.Element:
+    """One ``<testsuites>`` holding ``suites``, with their totals."""
+    suites = list(suites)
+    root = ET.Element("testsuites", {"name": "kcheck"})
+    for key in _TOTALS:
+        root.set(key, str(sum(int(suite.get(key, "0")) for suite in suites)))
+    root.set("time", "0")
+    root.extend(suites)
     return root
+
+
+def report_to_junit(report: Report) -> ET.Element:
+    """The report as a ``<testsuites>`` element with one suite."""
+    return testsuites([report_suite(report)])
 
 
 def junit_document(root: ET.Element) -> str:

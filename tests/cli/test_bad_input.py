@@ -320,7 +320,18 @@ TREE_CASES: dict[str, tuple[dict[str, str | bytes | None], str]] = {
         {X86: TREE[X86].encode() + b"# caf\xe9\n"},
         rf"{X86}:10: invalid UTF-8 at byte \d+",
     ),
-    "no Kconfig": ({"Kconfig": None}, r"{t}: not a kernel source tree \(no Kconfig and Makefile\)"),
+    # What is really missing is named (a Kconfig and a Makefile alone are not a tree).
+    "no Kconfig": ({"Kconfig": None}, r"{t}: not a kernel source tree \(no Kconfig\)"),
+    "no arch/": ({X86: None}, r"{t}: not a kernel source tree \(no arch/\)"),
+    "no Kconfig, no arch/": (
+        {"Kconfig": None, X86: None},
+        r"{t}: not a kernel source tree \(no Kconfig and no arch/\)",
+    ),
+    "no Makefile": ({"Makefile": None}, r"{t}: not a kernel source tree \(no readable Makefile\)"),
+    "no version in the Makefile": (
+        {"Makefile": "# not the kernel's\n"},
+        r"{t}/Makefile: not a kernel source tree \(no VERSION/PATCHLEVEL in the top Makefile\)",
+    ),
 }
 
 

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.shared
 
 
 def guest_argv(tree: Path, version: str, name: str) -> list[str]:
     """A ``kcheck guest --format json`` command line for a corpus config, as a new process."""
-    config = SHARED / "corpus" / version / name
+    config = CORPUS / version / name
     return [
         sys.executable,
         "-m",

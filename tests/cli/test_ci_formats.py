@@ -24,7 +24,7 @@ from kcheck.reporters.junit import render_junit
 from kcheck.reporters.sarif import artifact_uri, render_sarif
 from kcheck.schemas import REPORT_SCHEMA, report_schema
 from tests.cli.conftest import Invoke
-from tests.conftest import require_shared
+from tests.conftest import CORPUS
 from tests.report_formats import (
     check_github,
     check_json_report,
@@ -233,7 +233,18 @@ def test_junit_cases_failures_and_skips(files: tuple[str, str]) -> None:
     skipped = cases["kvm-guest"].find("skipped")
     assert skipped is not None
     assert skipped.get("message") == "not_applicable: CONFIG_KVM_GUEST: only on arm64"
-    assert suite.get("failures") == "2"
+    assert (suite.get("failures"), suite.get("skipped")) == ("2", "1")
+    # junit-10.xsd allows "skipped" on <testsuite> only; the totals on <testsuites> omit it.
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("5", "2", None)
+
+
+def test_junit_schema_check_can_fail() -> None:
+    # What kcheck once wrote: "skipped" on <testsuites>, which junit-10.xsd does not allow.
+    bad = '<testsuites name="kcheck" tests="0" failures="0" errors="0" skipped="0" time="0"/>'
+    with pytest.raises(AssertionError, match="'skipped' attribute not allowed"):
+        check_junit(bad)
+    with pytest.raises(AssertionError, match="missing required attribute 'tests'"):
+        check_junit('<testsuites><testsuite name="s" failures="0" errors="0"/></testsuites>')
 
 
 def test_junit_survives_control_characters(tmp_path: Path) -> None:
@@ -310,10 +321,10 @@ def test_schema_is_shipped_and_valid() -> None:
 
     assert files("kcheck.schemas").joinpath(REPORT_SCHEMA).is_file()
     schema = report_schema()
-    assert schema["properties"]["schema_version"] == {
-        "description": schema["properties"]["schema_version"]["description"],
-        "const": 2,
-    }
+    version = schema["properties"]["schema_version"]
+    assert set(version) == {"description", "const"}
+    assert version["const"] == 2
+    assert version["description"].strip()
     report_validator()  # checks the schema against its metaschema
 
 
@@ -353,7 +364,7 @@ def test_xml_is_parseable_by_the_standard_library(files: tuple[str, str]) -> Non
 
 @pytest.mark.shared
 def test_explain_chains_are_in_the_schema(kcheck: Invoke, kernel_trees: dict[str, Path]) -> None:
-    config = require_shared("corpus", "7.2", "tinyconfig-x86_64.config")
+    config = CORPUS / "7.2" / "tinyconfig-x86_64.config"
     run = kcheck(
         "guest", str(config), "--tree", str(kernel_trees["7.2"]), "--explain", "--format", "json"
     )

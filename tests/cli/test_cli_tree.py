@@ -7,22 +7,17 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Invoke
-from tests.conftest import SHARED
+from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.shared
 
 
-@pytest.fixture(scope="module")
-def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return {"XDG_CACHE_HOME": str(tmp_path_factory.mktemp("tree-cache"))}
-
-
 def test_unknown_symbol_is_a_warning_with_its_line(
-    kcheck: Invoke, kernel_trees: dict[str, Path], shared_cache: dict[str, str], tmp_path: Path
+    kcheck: Invoke, kernel_trees: dict[str, Path], tmp_path: Path
 ) -> None:
     config = tmp_path / "frag.config"
     config.write_text("CONFIG_X86_64=y\nCONFIG_NOT_A_THING=y\nCONFIG_VIRTIO_NET=y\n")
-    run = kcheck("guest", str(config), "--tree", str(kernel_trees["6.12"]), env=shared_cache)
+    run = kcheck("guest", str(config), "--tree", str(kernel_trees["6.12"]))
     assert run.code == 1
     assert (
         f"kcheck: warning: {config}: 1 symbol(s) not defined in this tree, ignored: "
@@ -32,43 +27,40 @@ def test_unknown_symbol_is_a_warning_with_its_line(
     assert run.err.count("does not record the toolchain's answers") == 1
 
 
-def test_version_mismatch_warns(
-    kcheck: Invoke, kernel_trees: dict[str, Path], shared_cache: dict[str, str]
-) -> None:
-    config = SHARED / "corpus" / "6.12" / "x86_64_defconfig.config"
-    run = kcheck("guest", str(config), "--tree", str(kernel_trees["7.2"]), env=shared_cache)
+def test_version_mismatch_warns(kcheck: Invoke, kernel_trees: dict[str, Path]) -> None:
+    config = CORPUS / "6.12" / "x86_64_defconfig.config"
+    run = kcheck("guest", str(config), "--tree", str(kernel_trees["7.2"]))
     assert run.code in (0, 1)
     assert "was written for Linux 6.12.117 but the tree" in run.err
     assert "is Linux 7.2" in run.err
 
 
-def test_full_config_gets_no_probe_notice(
-    kcheck: Invoke, kernel_trees: dict[str, Path], shared_cache: dict[str, str]
-) -> None:
-    config = SHARED / "corpus" / "6.12" / "arm64_defconfig.config"
-    run = kcheck("guest", str(config), "--tree", str(kernel_trees["6.12"]), env=shared_cache)
+def test_full_config_gets_no_probe_notice(kcheck: Invoke, kernel_trees: dict[str, Path]) -> None:
+    config = CORPUS / "6.12" / "arm64_defconfig.config"
+    run = kcheck("guest", str(config), "--tree", str(kernel_trees["6.12"]))
     assert "does not record the toolchain's answers" not in run.err
     assert "not defined in this tree" not in run.err
     assert "Linux 6.12.117, arm64" in run.out
 
 
 def test_tree_found_next_to_the_config(
-    kcheck: Invoke, kernel_trees: dict[str, Path], shared_cache: dict[str, str]
+    kcheck: Invoke, kernel_trees: dict[str, Path], tmp_path: Path
 ) -> None:
-    tree = kernel_trees["6.12"]
+    # A tree of links to the session's tree, so that no test writes into the shared one.
+    tree = tmp_path / "linux"
+    tree.mkdir()
+    for entry in kernel_trees["6.12"].iterdir():
+        (tree / entry.name).symlink_to(entry)
     config = tree / ".config"
-    config.write_text((SHARED / "corpus" / "6.12" / "x86_64_defconfig.config").read_text())
-    try:
-        run = kcheck("guest", str(config), env=shared_cache)
-    finally:
-        config.unlink()
+    config.write_text((CORPUS / "6.12" / "x86_64_defconfig.config").read_text())
+    run = kcheck("guest", str(config))
     assert f"tree {tree}" in run.out
     assert "no kernel tree found" not in run.err
 
 
 def test_no_tree_says_so_once_and_checks_values(kcheck: Invoke, tmp_path: Path) -> None:
     config = tmp_path / "x.config"
-    config.write_text((SHARED / "corpus" / "6.12" / "corenet32_smp_defconfig.config").read_text())
+    config.write_text((CORPUS / "6.12" / "corenet32_smp_defconfig.config").read_text())
     run = kcheck("guest", str(config), "--format", "json")
     assert run.code == 1
     assert run.err.count("no kernel tree found") == 1

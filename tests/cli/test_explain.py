@@ -21,7 +21,7 @@ from click.testing import CliRunner
 
 from kcheck.cli import main
 from tests.cli.conftest import Invoke, Run
-from tests.conftest import SHARED, TREE_VERSIONS
+from tests.conftest import DATA, TREE_VERSIONS
 from tests.report_formats import check_json_report
 
 pytestmark = pytest.mark.shared
@@ -53,17 +53,12 @@ KINDS = {"target", "depends", "select", "choice", "cap", "conflict", "visible_if
 LOCATION = re.compile(r"(?<!\S)((?:[\w.+-]+/)*Kconfig[\w.+-]*):(\d+)\b")
 
 
-@pytest.fixture(scope="module")
-def explain_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("explain-cache")
-
-
 def config(version: str, name: str) -> str:
-    return str(SHARED / "corpus" / version / f"{name}.config")
+    return str(DATA / "corpus" / version / f"{name}.config")
 
 
-def run(kcheck: Invoke, trees: dict[str, Path], cache: Path, version: str, *args: str) -> Run:
-    return kcheck(*args, "--tree", str(trees[version]), env={"XDG_CACHE_HOME": str(cache)})
+def run(kcheck: Invoke, trees: dict[str, Path], version: str, *args: str) -> Run:
+    return kcheck(*args, "--tree", str(trees[version]))
 
 
 def nodes(chain: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -109,15 +104,14 @@ def assert_text_locations(tree: Path, text: str) -> int:
 
 @pytest.mark.parametrize("version", TREE_VERSIONS)
 def test_corenet32_virtio_net_reaches_virtio_pci_not_virtio_console(
-    kcheck: Invoke, kernel_trees: dict[str, Path], explain_cache: Path, version: str
+    kcheck: Invoke, kernel_trees: dict[str, Path], version: str
 ) -> None:
     cfg = config(version, "corenet32_smp_defconfig")
-    got = run(kcheck, kernel_trees, explain_cache, version, "explain", "VIRTIO_NET", cfg)
+    got = run(kcheck, kernel_trees, version, "explain", "VIRTIO_NET", cfg)
     assert got.code == 1, got.err
     as_json = run(
         kcheck,
         kernel_trees,
-        explain_cache,
         version,
         "explain",
         "VIRTIO_NET",
@@ -159,13 +153,12 @@ def test_corenet32_virtio_net_reaches_virtio_pci_not_virtio_console(
 
 @pytest.mark.parametrize("version", TREE_VERSIONS)
 def test_tinyconfig_virtio_net_reaches_net_and_pci(
-    kcheck: Invoke, kernel_trees: dict[str, Path], explain_cache: Path, version: str
+    kcheck: Invoke, kernel_trees: dict[str, Path], version: str
 ) -> None:
     cfg = config(version, "tinyconfig-x86_64")
     got = run(
         kcheck,
         kernel_trees,
-        explain_cache,
         version,
         "explain",
         "VIRTIO_NET",
@@ -185,14 +178,13 @@ def test_tinyconfig_virtio_net_reaches_net_and_pci(
 
 @pytest.mark.parametrize("version", TREE_VERSIONS)
 def test_vhost_net_y_is_capped_by_tun_m(
-    kcheck: Invoke, kernel_trees: dict[str, Path], explain_cache: Path, version: str
+    kcheck: Invoke, kernel_trees: dict[str, Path], version: str
 ) -> None:
     cfg = config(version, "debian-amd64-none")
     assert "CONFIG_TUN=m\n" in Path(cfg).read_text()
     got = run(
         kcheck,
         kernel_trees,
-        explain_cache,
         version,
         "explain",
         "VHOST_NET=y",
@@ -208,27 +200,23 @@ def test_vhost_net_y_is_capped_by_tun_m(
     assert tun["expr"] == "TUN (=m) || !TUN (=m)"
     assert tun["settable"]
     assert_locations(kernel_trees[version], chain)
-    text = run(kcheck, kernel_trees, explain_cache, version, "explain", "VHOST_NET=y", cfg)
+    text = run(kcheck, kernel_trees, version, "explain", "VHOST_NET=y", cfg)
     assert "[capped at m by TUN (=m) || !TUN (=m)] TUN = m, needs y|n" in text.out
     assert_text_locations(kernel_trees[version], text.out)
 
 
-def test_met_symbol_exits_0(
-    kcheck: Invoke, kernel_trees: dict[str, Path], explain_cache: Path
-) -> None:
+def test_met_symbol_exits_0(kcheck: Invoke, kernel_trees: dict[str, Path]) -> None:
     cfg = config("6.12", "debian-amd64-none")
-    got = run(kcheck, kernel_trees, explain_cache, "6.12", "explain", "CONFIG_VHOST_NET", cfg)
+    got = run(kcheck, kernel_trees, "6.12", "explain", "CONFIG_VHOST_NET", cfg)
     assert got.code == 0, got.err
     assert got.out.splitlines()[-1] == "OK: VHOST_NET is m, as wanted (y|m)"
 
 
 def test_wanting_a_selected_symbol_off_names_who_selects_it(
-    kcheck: Invoke, kernel_trees: dict[str, Path], explain_cache: Path
+    kcheck: Invoke, kernel_trees: dict[str, Path]
 ) -> None:
     cfg = config("6.12", "x86_64_defconfig")
-    got = run(
-        kcheck, kernel_trees, explain_cache, "6.12", "explain", "VIRTIO=n", cfg, "--format", "json"
-    )
+    got = run(kcheck, kernel_trees, "6.12", "explain", "VIRTIO=n", cfg, "--format", "json")
     assert got.code == 1, got.err
     chain = json.loads(got.out)["chain"]
     assert chain["note"] == "held on by select: turn off what selects it"
@@ -237,23 +225,19 @@ def test_wanting_a_selected_symbol_off_names_who_selects_it(
     assert all(c["kind"] == "select" and c["needs"] == "n" for c in chain["children"])
 
 
-def plain(args: list[str], cache: Path) -> Run:
+def plain(args: list[str]) -> Run:
     """Run without the schema check of the ``kcheck`` fixture: the published report schema
     (kcheck/schemas/report-v2.schema.json) does not list the ``chain`` key that --explain adds
     to failing results yet; ``test_guest_explain_json_has_a_chain_on_each_failure`` checks the
     rest of such a report against it."""
-    result = CliRunner().invoke(
-        main, args, env={"XDG_CACHE_HOME": str(cache), "COLUMNS": "120"}, catch_exceptions=False
-    )
+    result = CliRunner().invoke(main, args, env={"COLUMNS": "120"}, catch_exceptions=False)
     return Run(result.exit_code, result.stdout, result.stderr)
 
 
-def test_guest_explain_json_has_a_chain_on_each_failure(
-    kernel_trees: dict[str, Path], explain_cache: Path
-) -> None:
+def test_guest_explain_json_has_a_chain_on_each_failure(kernel_trees: dict[str, Path]) -> None:
     tree = kernel_trees["7.2"]
     cfg = config("7.2", "tinyconfig-x86_64")
-    got = plain(["guest", cfg, "--tree", str(tree), "--explain", "--format", "json"], explain_cache)
+    got = plain(["guest", cfg, "--tree", str(tree), "--explain", "--format", "json"])
     assert got.code == 1, got.err
     doc = json.loads(got.out)
 
@@ -274,7 +258,7 @@ def test_guest_explain_json_has_a_chain_on_each_failure(
     assert with_chain >= 4
     # "chain" is the only addition: without it the report is what the schema describes.
     check_json_report(json.dumps(strip_chains(doc)))
-    without = plain(["guest", cfg, "--tree", str(tree), "--format", "json"], explain_cache)
+    without = plain(["guest", cfg, "--tree", str(tree), "--format", "json"])
     assert "chain" not in without.out
 
 
@@ -294,13 +278,13 @@ def test_explain_without_a_tree_is_a_usage_error(kcheck: Invoke) -> None:
 
 
 def test_explain_unknown_symbol_and_bad_value(
-    kcheck: Invoke, kernel_trees: dict[str, Path], explain_cache: Path
+    kcheck: Invoke, kernel_trees: dict[str, Path]
 ) -> None:
     cfg = config("6.12", "corenet32_smp_defconfig")
-    got = run(kcheck, kernel_trees, explain_cache, "6.12", "explain", "NO_SUCH_THING", cfg)
+    got = run(kcheck, kernel_trees, "6.12", "explain", "NO_SUCH_THING", cfg)
     assert got.code == 2
     assert "CONFIG_NO_SUCH_THING is not defined in this tree" in got.err
-    got = run(kcheck, kernel_trees, explain_cache, "6.12", "explain", "VIRTIO_NET=yes", cfg)
+    got = run(kcheck, kernel_trees, "6.12", "explain", "VIRTIO_NET=yes", cfg)
     assert got.code == 2
     assert "bad value 'yes' for VIRTIO_NET" in got.err
 
@@ -342,13 +326,13 @@ GOLDENS = {
 
 
 @pytest.mark.parametrize("golden", sorted(GOLDENS))
-def test_explain_golden(kernel_trees: dict[str, Path], explain_cache: Path, golden: str) -> None:
+def test_explain_golden(kernel_trees: dict[str, Path], golden: str) -> None:
     version, args = GOLDENS[golden]
     tree = kernel_trees[version]
     argv = [config(version, a[1:]) if a.startswith("@") else a for a in args]
-    got = plain([*argv, "--tree", str(tree)], explain_cache)
+    got = plain([*argv, "--tree", str(tree)])
     assert got.code in (0, 1), got.err
-    text = got.out.replace(str(SHARED), "<shared>").replace(str(tree), "<tree>")
+    text = got.out.replace(str(DATA), "<data>").replace(str(tree), "<tree>")
     path = GOLDEN / golden
     if os.environ.get("KCHECK_UPDATE_GOLDEN"):
         path.write_text(text)

@@ -172,7 +172,9 @@ def test_jobs_give_the_same_output(kcheck: Invoke, profile: str, tmp_path: Path)
     configs = [write(tmp_path / f"{i}.config", (ALL_ON, NO_NET, NO_VHOST)[i % 3]) for i in range(6)]
     serial = kcheck("check", "--profile", profile, *configs, "--format", "json")
     parallel = kcheck("check", "--profile", profile, *configs, "--format", "json", "-j", "2")
-    assert (parallel.code, parallel.out) == (serial.code, serial.out) == (1, parallel.out)
+    assert parallel.code == serial.code == 1
+    assert len(json.loads(serial.out)) == 6
+    assert parallel.out == serial.out
 
 
 @pytest.mark.parametrize("fmt", ["sarif", "junit", "github", "text"])

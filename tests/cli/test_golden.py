@@ -1,8 +1,8 @@
 """Golden tests: what a user reads, on the real trees, at a fixed width with colour off.
 
 Refresh on purpose with ``KCHECK_UPDATE_GOLDEN=1 python -m pytest tests/cli/test_golden.py``
-and review the diff. Paths to ../shared and to the unpacked tree are replaced by
-``<shared>`` and ``<tree>`` so the files do not depend on where they ran.
+and review the diff. Paths to the test data (tests/data) and to the unpacked tree are
+replaced by ``<data>`` and ``<tree>`` so the files do not depend on where they ran.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Invoke
-from tests.conftest import SHARED
+from tests.conftest import DATA
 
 pytestmark = pytest.mark.shared
 
@@ -41,22 +41,15 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module")
-def golden_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("golden-cache")
-
-
 @pytest.mark.parametrize("golden", sorted(CASES))
-def test_golden(
-    kcheck: Invoke, kernel_trees: dict[str, Path], golden_cache: Path, golden: str
-) -> None:
+def test_golden(kcheck: Invoke, kernel_trees: dict[str, Path], golden: str) -> None:
     version, args = CASES[golden]
     tree = kernel_trees[version]
-    config = str(SHARED / "corpus" / version / args[-1 if "--format" not in args else -3])
+    config = str(DATA / "corpus" / version / args[-1 if "--format" not in args else -3])
     argv = [config if a.endswith(".config") else a for a in args]
-    run = kcheck(*argv, "--tree", str(tree), env={"XDG_CACHE_HOME": str(golden_cache)})
+    run = kcheck(*argv, "--tree", str(tree))
     assert run.code in (0, 1), run.err
-    text = run.out.replace(str(SHARED), "<shared>").replace(str(tree), "<tree>")
+    text = run.out.replace(str(DATA), "<data>").replace(str(tree), "<tree>")
     path = GOLDEN / golden
     if os.environ.get("KCHECK_UPDATE_GOLDEN"):
         path.write_text(text)

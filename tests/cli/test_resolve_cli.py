@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import Invoke, Run
-from tests.conftest import SHARED
+from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.shared
 
@@ -16,13 +16,8 @@ pytestmark = pytest.mark.shared
 Resolve = Callable[..., Run]
 
 
-@pytest.fixture(scope="module")
-def resolve_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("resolve-cache")
-
-
 @pytest.fixture
-def resolve(kcheck: Invoke, kernel_trees: dict[str, Path], resolve_cache: Path) -> Resolve:
+def resolve(kcheck: Invoke, kernel_trees: dict[str, Path]) -> Resolve:
     """``resolve(version, corpus_name, *more_args)``: kcheck resolve on a corpus file."""
 
     def run(version: str, name: str, *args: str) -> Run:
@@ -32,14 +27,13 @@ def resolve(kcheck: Invoke, kernel_trees: dict[str, Path], resolve_cache: Path) 
             "--tree",
             str(kernel_trees[version]),
             *args,
-            env={"XDG_CACHE_HOME": str(resolve_cache)},
         )
 
     return run
 
 
 def corpus(version: str, name: str) -> Path:
-    return SHARED / "corpus" / version / name
+    return CORPUS / version / name
 
 
 def test_perturbed_tinyconfig_to_file(resolve: Resolve, tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
-"""Fixtures for the kernel layer's integration tests: the real trees and corpus in ../shared.
+"""Fixtures for the kernel layer's integration tests: the real trees and the corpus.
 
-``../shared`` (beside the repository; ``KCHECK_SHARED`` overrides) holds the Kconfig tarballs of
-Linux 6.12 and 7.2 and the reference corpus made with the kernel's own C tool. Missing, the
-tests skip -- except in CI (``CI=true``), where that is a failure. Each tarball is unpacked once
-per session, and each (version, arch, mode) tree is parsed once per session.
+The Kconfig trees of Linux 6.12 and 7.2 and the reference corpus made with the kernel's own C
+tool are carried in ``tests/data`` (see ``tests/testdata.py``). Each tarball is unpacked once,
+and each (version, arch, mode) tree is parsed once per session: offline parses go through the
+session's kcheck cache, so a tree another module or worker parsed is unpickled instead.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from kcheck.kernel.tree import LoadedTree, load_tree
-from tests.conftest import SHARED, TREE_VERSIONS
+from tests.testdata import CORPUS, TREE_VERSIONS, verify
 
 VERSIONS = TREE_VERSIONS
 # The PATH the corpus was made with: no rustc, bindgen or pahole (/root/.cargo/bin has rustc).
@@ -34,7 +34,7 @@ class CorpusCase:
 
     @property
     def folder(self) -> Path:
-        return SHARED / "corpus" / self.version
+        return CORPUS / self.version
 
     def text(self, suffix: str) -> str:
         return (self.folder / f"{self.name}{suffix}").read_text(encoding="utf-8")
@@ -43,21 +43,20 @@ class CorpusCase:
         return f"{self.version}-{self.name}"
 
 
-def corpus_cases(with_defconfig: bool = False) -> list[CorpusCase | None]:
-    """Every corpus config (None if ../shared is missing, so that the test skips or fails)."""
-    cases: list[CorpusCase | None] = []
+def corpus_cases(with_defconfig: bool = False) -> list[CorpusCase]:
+    """Every corpus config (the data is verified first, so the list is never silently short)."""
+    verify()
+    cases: list[CorpusCase] = []
     for version in VERSIONS:
-        folder = SHARED / "corpus" / version
-        if not folder.is_dir():
-            continue
+        folder = CORPUS / version
         for path in sorted(folder.glob("*.perturbed.config")):
             name = path.name.removesuffix(".perturbed.config")
             if with_defconfig and not (folder / f"{name}.defconfig").is_file():
                 continue
             match = _HEADER_ARCH.search((folder / f"{name}.config").read_text()[:300])
-            if match:
-                cases.append(CorpusCase(version, name, match.group(1)))
-    return cases or [None]
+            assert match, f"{folder / name}.config: no '# Linux/ARCH' header"
+            cases.append(CorpusCase(version, name, match.group(1)))
+    return cases
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +82,7 @@ LoadTree = Callable[..., LoadedTree]
 
 
 @pytest.fixture(scope="session")
-def kc_loaded(kc_tree_paths: Callable[[str], Path]) -> LoadTree:
+def kc_loaded(kc_tree_paths: Callable[[str], Path], kcheck_cache: Path) -> LoadTree:
     """(version, arch, cross_compile=None) -> a parsed tree, shared by the whole session.
 
     ``cross_compile=None`` parses offline (no compiler); a string runs the real probes with
@@ -96,7 +95,7 @@ def kc_loaded(kc_tree_paths: Callable[[str], Path]) -> LoadTree:
         if key not in trees:
             srctree = kc_tree_paths(version)
             if cross_compile is None:
-                trees[key] = load_tree(srctree, arch)
+                trees[key] = load_tree(srctree, arch, cache_dir=kcheck_cache)
             else:
                 with probe_path():
                     trees[key] = load_tree(srctree, arch, probe=True, cross_compile=cross_compile)

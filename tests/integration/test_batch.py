@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from kcheck import app
-from tests.conftest import SHARED, require_shared
+from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.shared
 
 
 def _configs(tmp_path: Path) -> list[str]:
-    corpus = require_shared("corpus", "6.12")
+    corpus = CORPUS / "6.12"
     out = []
     for name in (
         "x86_64_defconfig.config",
@@ -41,7 +41,6 @@ def _outcome(items: list[app.BatchItem]) -> list[tuple[str, int, object, object]
 def test_workers_share_the_trees_loaded_before_they_fork(
     kernel_trees: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert SHARED.is_dir()
     tree = kernel_trees["6.12"]
     configs = _configs(tmp_path)
     inputs = app.Inputs(config=None, tree=tree)

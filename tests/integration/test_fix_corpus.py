@@ -22,17 +22,12 @@ from kcheck.kernel.planner import plan
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import FixPlan, FixTarget, Level, NodeKind, Report, Status
 from kcheck.profiles import load_profile
-from tests.conftest import SHARED, TREE_VERSIONS, corpus_inputs, corpus_names
+from tests.conftest import CORPUS, TREE_VERSIONS, corpus_inputs
 
 pytestmark = pytest.mark.shared
 
 PROFILES = ("guest", "host-bridge", "host-nat")
 CASES = [(version, name + suffix) for version, name, suffix in corpus_inputs()]
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("kcheck-cache")
 
 
 def load(config: Path, tree: Path, cache: Path) -> app.Loaded:
@@ -48,29 +43,22 @@ def values(tree: LoadedTree) -> dict[str, str]:
 def plan_for(
     version: str, name: str, profile: str, trees: dict[str, Path], cache: Path, **kw: bool
 ) -> tuple[FixPlan, Report, app.Loaded]:
-    loaded = load(SHARED / "corpus" / version / name, trees[version], cache)
+    loaded = load(CORPUS / version / name, trees[version], cache)
     report = app.check_loaded(load_profile(profile), loaded)
     return fixer.fix(report, loaded.tree, loaded.config.text, **kw), report, loaded
-
-
-def test_corpus_present() -> None:
-    for version in TREE_VERSIONS:
-        if not (SHARED / "corpus" / version).is_dir():
-            pytest.skip("no corpus")
-        assert len(corpus_names(version)) >= 7
 
 
 @pytest.mark.parametrize("profile", PROFILES)
 @pytest.mark.parametrize(("version", "name"), CASES)
 def test_fragment_makes_targets_hold_and_turns_nothing_off_silently(
     kernel_trees: dict[str, Path],
-    cache: Path,
+    kcheck_cache: Path,
     tmp_path: Path,
     version: str,
     name: str,
     profile: str,
 ) -> None:
-    plan, report, loaded = plan_for(version, name, profile, kernel_trees, cache)
+    plan, report, loaded = plan_for(version, name, profile, kernel_trees, kcheck_cache)
     tree = loaded.tree
     assert tree is not None
     assert plan.verification is not None
@@ -90,7 +78,7 @@ def test_fragment_makes_targets_hold_and_turns_nothing_off_silently(
     assert values(tree) == before  # the original config is loaded again
     fixed = tmp_path / "fixed.config"
     fixed.write_text(resolved)
-    again = load(fixed, kernel_trees[version], cache)
+    again = load(fixed, kernel_trees[version], kcheck_cache)
     assert again.tree is not None
     after = values(again.tree)
     check = {r.id: r.status for r in app.check_loaded(load_profile(profile), again).results}
@@ -109,10 +97,10 @@ def test_fragment_makes_targets_hold_and_turns_nothing_off_silently(
 
 @pytest.mark.parametrize("version", TREE_VERSIONS)
 def test_corenet32_guest_gets_the_pci_transport_not_the_console(
-    kernel_trees: dict[str, Path], cache: Path, version: str
+    kernel_trees: dict[str, Path], kcheck_cache: Path, version: str
 ) -> None:
     name = "corenet32_smp_defconfig.config"
-    plan, _report, _loaded = plan_for(version, name, "guest", kernel_trees, cache)
+    plan, _report, _loaded = plan_for(version, name, "guest", kernel_trees, kcheck_cache)
     changes = {c.symbol: c for c in plan.changes}
     assert {"VIRTIO_PCI", "VIRTIO_NET", "VIRTIO_BLK"} <= set(changes)
     assert {"virtio-net", "virtio-blk"} <= set(changes["VIRTIO_PCI"].dependency_of)
@@ -122,7 +110,7 @@ def test_corenet32_guest_gets_the_pci_transport_not_the_console(
     assert plan.turns_off == ()
 
     plan_all, _report, _loaded = plan_for(
-        version, name, "guest", kernel_trees, cache, include_optional=True
+        version, name, "guest", kernel_trees, kcheck_cache, include_optional=True
     )
     assert "VIRTIO_BALLOON" in {c.symbol for c in plan_all.changes}
     assert plan_all.verification is not None
@@ -131,10 +119,10 @@ def test_corenet32_guest_gets_the_pci_transport_not_the_console(
 
 @pytest.mark.parametrize("version", TREE_VERSIONS)
 def test_tinyconfig_guest_reaches_a_bootable_virtio_guest(
-    kernel_trees: dict[str, Path], cache: Path, version: str
+    kernel_trees: dict[str, Path], kcheck_cache: Path, version: str
 ) -> None:
     plan, _report, _loaded = plan_for(
-        version, "tinyconfig-x86_64.config", "guest", kernel_trees, cache
+        version, "tinyconfig-x86_64.config", "guest", kernel_trees, kcheck_cache
     )
     changes = {c.symbol: c.value for c in plan.changes}
     assert {"NET", "NETDEVICES", "PCI", "VIRTIO_PCI", "VIRTIO_NET", "VIRTIO_BLK"} <= set(changes)
@@ -146,13 +134,13 @@ def test_tinyconfig_guest_reaches_a_bootable_virtio_guest(
 
 @pytest.mark.parametrize("version", TREE_VERSIONS)
 def test_impossible_targets_on_real_trees(
-    kernel_trees: dict[str, Path], cache: Path, version: str
+    kernel_trees: dict[str, Path], kcheck_cache: Path, version: str
 ) -> None:
     """KVM_E500V2 on an e500mc config, KVM_GUEST on arm64: impossible, with the chain."""
     e500v2 = FixTarget(id="e500v2", kind=NodeKind.SYMBOL, symbol="KVM_E500V2", allowed=("y",))
     guest = FixTarget(id="kvm-guest", kind=NodeKind.SYMBOL, symbol="KVM_GUEST", allowed=("y",))
     corenet = load(
-        SHARED / "corpus" / version / "corenet32_smp_defconfig.config", kernel_trees[version], cache
+        CORPUS / version / "corenet32_smp_defconfig.config", kernel_trees[version], kcheck_cache
     )
     assert corenet.tree is not None
     result = plan(corenet.tree, corenet.config.text, [e500v2], config_name=corenet.config.name)
@@ -160,9 +148,7 @@ def test_impossible_targets_on_real_trees(
     (item,) = result.impossible
     assert item.chain[0] == "KVM_E500V2: depends on !PPC_E500MC (=y)"
     assert "CORENET_GENERIC (=y)" in item.chain[1]
-    arm64 = load(
-        SHARED / "corpus" / version / "arm64_defconfig.config", kernel_trees[version], cache
-    )
+    arm64 = load(CORPUS / version / "arm64_defconfig.config", kernel_trees[version], kcheck_cache)
     assert arm64.tree is not None
     result = plan(arm64.tree, arm64.config.text, [e500v2, guest], config_name=arm64.config.name)
     assert {i.id: i.chain for i in result.impossible} == {
@@ -183,7 +169,7 @@ GOLDEN_CASES = [
 @pytest.mark.parametrize(("version", "name", "profile", "everything"), GOLDEN_CASES)
 def test_fragment_golden(
     kernel_trees: dict[str, Path],
-    cache: Path,
+    kcheck_cache: Path,
     version: str,
     name: str,
     profile: str,
@@ -192,7 +178,7 @@ def test_fragment_golden(
     """The fragments users merge, byte for byte. Refresh on purpose with
     ``KCHECK_UPDATE_GOLDEN=1 python -m pytest tests/integration/test_fix_corpus.py -k golden``."""
     plan, _report, _loaded = plan_for(
-        version, name, profile, kernel_trees, cache, include_optional=everything
+        version, name, profile, kernel_trees, kcheck_cache, include_optional=everything
     )
     text = render_fragment(replace(plan, config=name))
     path = (

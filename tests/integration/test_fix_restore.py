@@ -18,7 +18,7 @@ from kcheck.kernel.planner import plan
 from kcheck.kernel.state import changed_since, restore, snapshot
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import FixTarget, NodeKind
-from tests.conftest import SHARED, TREE_VERSIONS
+from tests.conftest import CORPUS, TREE_VERSIONS
 
 pytestmark = pytest.mark.shared
 
@@ -32,7 +32,7 @@ PAIRS = [
 
 
 def text(version: str, name: str) -> str:
-    return (SHARED / "corpus" / version / name).read_text(encoding="utf-8")
+    return (CORPUS / version / name).read_text(encoding="utf-8")
 
 
 def state_of(tree: LoadedTree) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 from kcheck.kernel.planner import _Move, _Planner, _value
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import Tristate
-from tests.conftest import SHARED, TREE_VERSIONS
+from tests.conftest import CORPUS, TREE_VERSIONS
 
 pytestmark = pytest.mark.shared
 
@@ -56,7 +56,7 @@ def test_planner_values_are_kconfiglibs(
     names: tuple[str, ...],
 ) -> None:
     tree = kc_loaded(version, arch)
-    text = (SHARED / "corpus" / version / name).read_text(encoding="utf-8")
+    text = (CORPUS / version / name).read_text(encoding="utf-8")
     tree.load_values(text, name)
     planner = _Planner(tree, text, name, {})
     planner.record_asked()

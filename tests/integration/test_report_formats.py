@@ -17,17 +17,12 @@ from kcheck import app
 from kcheck.model import Report, Status
 from kcheck.profiles import builtin_profiles, load_profile
 from kcheck.reporters import FORMATS, RenderOptions
-from tests.conftest import SHARED, TREE_VERSIONS, corpus_inputs, corpus_names, require_shared
+from tests.conftest import CORPUS, TREE_VERSIONS, corpus_inputs, corpus_names
 from tests.report_formats import check_github, check_json_report, check_junit, check_sarif
 
 pytestmark = pytest.mark.shared
 
 CASES = corpus_inputs()
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("kcheck-cache")
 
 
 def reports(config: Path, tree: Path | None, cache: Path) -> list[Report]:
@@ -70,16 +65,16 @@ def check_all_formats(report: Report) -> None:
 
 @pytest.mark.parametrize(("version", "name", "suffix"), CASES)
 def test_formats_on_the_real_trees(
-    kernel_trees: dict[str, Path], cache: Path, version: str, name: str, suffix: str
+    kernel_trees: dict[str, Path], kcheck_cache: Path, version: str, name: str, suffix: str
 ) -> None:
-    config = SHARED / "corpus" / version / f"{name}{suffix}"
-    for report in reports(config, kernel_trees[version], cache):
+    config = CORPUS / version / f"{name}{suffix}"
+    for report in reports(config, kernel_trees[version], kcheck_cache):
         check_all_formats(report)
 
 
 @pytest.mark.parametrize("version", TREE_VERSIONS)
 def test_formats_without_a_tree(tmp_path: Path, version: str) -> None:
-    folder = require_shared("corpus", version)
+    folder = CORPUS / version
     for name in corpus_names(version):
         config = tmp_path / f"{name}.config"  # away from any tree
         config.write_text((folder / f"{name}.config").read_text())

@@ -22,7 +22,7 @@ from kcheck.errors import TreeError
 from kcheck.kernel import cache
 from kcheck.kernel.dotconfig import ConfigInput, parse_dotconfig
 from kcheck.kernel.tree import LoadedTree, load_tree
-from tests.conftest import require_shared
+from tests import testdata
 from tests.integration.conftest import PROBE_PATH, CorpusCase, LoadTree, corpus_cases
 
 pytestmark = pytest.mark.shared
@@ -34,13 +34,6 @@ CROSS_COMPILE = {
     "arm64": "aarch64-linux-gnu-",
     "powerpc": "powerpc-linux-gnu-",
 }
-
-
-def _case(case: CorpusCase | None) -> CorpusCase:
-    if case is None:
-        require_shared("corpus")
-        pytest.skip("no corpus configs")
-    return case
 
 
 LOADERS = ("text", "parsed")
@@ -69,9 +62,8 @@ def _assert_same(got: str, want: str, what: str) -> None:
 @pytest.mark.parametrize("loader", LOADERS)
 @pytest.mark.parametrize("case", corpus_cases(), ids=str)
 def test_perturbed_resolves_like_olddefconfig(
-    kc_loaded: LoadTree, case: CorpusCase | None, loader: str
+    kc_loaded: LoadTree, case: CorpusCase, loader: str
 ) -> None:
-    case = _case(case)
     tree = kc_loaded(case.version, case.arch)
     _load(tree, case.text(".perturbed.config"), f"{case.name}.perturbed.config", loader)
     _assert_same(
@@ -81,10 +73,7 @@ def test_perturbed_resolves_like_olddefconfig(
 
 @pytest.mark.parametrize("loader", LOADERS)
 @pytest.mark.parametrize("case", corpus_cases(), ids=str)
-def test_full_config_is_a_fixed_point(
-    kc_loaded: LoadTree, case: CorpusCase | None, loader: str
-) -> None:
-    case = _case(case)
+def test_full_config_is_a_fixed_point(kc_loaded: LoadTree, case: CorpusCase, loader: str) -> None:
     tree = kc_loaded(case.version, case.arch)
     text = case.text(".config")
     _load(tree, text, f"{case.name}.config", loader)
@@ -94,9 +83,8 @@ def test_full_config_is_a_fixed_point(
 
 @pytest.mark.parametrize("case", corpus_cases(), ids=str)
 def test_forced_virtio_values_are_reported_when_dropped(
-    kc_loaded: LoadTree, case: CorpusCase | None
+    kc_loaded: LoadTree, case: CorpusCase
 ) -> None:
-    case = _case(case)
     tree = kc_loaded(case.version, case.arch)
     tree.load_values(case.text(".perturbed.config"), f"{case.name}.perturbed.config")
     expected = case.text(".perturbed.expected.config")
@@ -112,10 +100,7 @@ def _have(cross: str) -> bool:
 @pytest.mark.probe
 @pytest.mark.parametrize("loader", LOADERS)
 @pytest.mark.parametrize("case", corpus_cases(with_defconfig=True), ids=str)
-def test_defconfig_with_real_probes(
-    kc_loaded: LoadTree, case: CorpusCase | None, loader: str
-) -> None:
-    case = _case(case)
+def test_defconfig_with_real_probes(kc_loaded: LoadTree, case: CorpusCase, loader: str) -> None:
     cross = CROSS_COMPILE[case.arch]
     if cross == "" and platform.machine() != "x86_64":
         pytest.skip("the x86_64 corpus was made with the host gcc of an x86_64 machine")
@@ -127,7 +112,6 @@ def test_defconfig_with_real_probes(
 
 
 def test_cache_round_trip_and_rebuild(kc_loaded: LoadTree, tmp_path: Path) -> None:
-    require_shared("kernels")
     srctree = kc_loaded("7.2", "x86_64").srctree
     cache_dir = tmp_path / "cache"
     first = load_tree(srctree, "x86_64", cache_dir=cache_dir)
@@ -147,13 +131,9 @@ def test_cache_round_trip_and_rebuild(kc_loaded: LoadTree, tmp_path: Path) -> No
     assert load_tree(srctree, "x86_64", cache_dir=cache_dir).from_cache
 
 
-def test_cache_follows_kconfig_contents(kc_tree_paths: object, tmp_path: Path) -> None:
-    tarball = require_shared("kernels", "linux-6.12-kconfig.tar.xz")
-    import tarfile
-
-    with tarfile.open(tarball) as tar:
-        tar.extractall(tmp_path, filter="data")
-    srctree = tmp_path / "linux-6.12"
+def test_cache_follows_kconfig_contents(tmp_path: Path) -> None:
+    # A private copy: this test edits the tree, which the session's copy must never see.
+    srctree = testdata.unpacked_tree("6.12", tmp_path)
     cache_dir = tmp_path / "cache"
     load_tree(srctree, "arm64", cache_dir=cache_dir)
     kconfig = srctree / "drivers" / "virtio" / "Kconfig"
@@ -177,7 +157,6 @@ def test_cache_follows_kconfig_contents(kc_tree_paths: object, tmp_path: Path) -
 
 
 def test_header_and_version(kc_loaded: LoadTree) -> None:
-    require_shared("kernels")
     tree = kc_loaded("7.2", "x86_64")
     assert tree.version == (7, 2, 13)
     assert tree.srcarch == "x86"

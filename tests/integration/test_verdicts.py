@@ -18,7 +18,7 @@ from kcheck import app
 from kcheck.kernel.dotconfig import ConfigInput, parse_dotconfig
 from kcheck.model import NodeKind, Report, Result, Status, Tristate
 from kcheck.profiles import builtin_profiles, load_profile
-from tests.conftest import SHARED, TREE_VERSIONS, corpus_inputs, corpus_names
+from tests.conftest import CORPUS, TREE_VERSIONS, corpus_inputs
 
 pytestmark = pytest.mark.shared
 
@@ -37,28 +37,15 @@ def leaves(results: tuple[Result, ...]) -> Iterator[Result]:
         yield from leaves(result.children)
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("kcheck-cache")
-
-
-def test_corpus_present() -> None:
-    """Guards the parametrization: an empty corpus would otherwise pass by running nothing."""
-    for version in TREE_VERSIONS:
-        if not (SHARED / "corpus" / version).is_dir():
-            pytest.skip("no corpus")  # require_shared in the fixtures fails this in CI
-        assert len(corpus_names(version)) >= 7
-
-
 @pytest.mark.parametrize(("version", "name", "suffix"), CASES)
 def test_values_are_the_c_tools(
-    kernel_trees: dict[str, Path], cache: Path, version: str, name: str, suffix: str
+    kernel_trees: dict[str, Path], kcheck_cache: Path, version: str, name: str, suffix: str
 ) -> None:
-    config = SHARED / "corpus" / version / f"{name}{suffix}"
+    config = CORPUS / version / f"{name}{suffix}"
     answer_path = config if suffix == ".config" else config.with_suffix(".expected.config")
     answer = parse_dotconfig(ConfigInput(str(answer_path), answer_path.read_text()))
     checked = 0
-    inputs = app.Inputs(config=str(config), tree=kernel_trees[version], cache_dir=cache)
+    inputs = app.Inputs(config=str(config), tree=kernel_trees[version], cache_dir=kcheck_cache)
     loaded = app.load_inputs(inputs, lambda _msg: None)
     for profile in builtin_profiles():
         report = app.check_loaded(load_profile(profile), loaded)
@@ -82,11 +69,11 @@ def test_values_are_the_c_tools(
 @pytest.mark.parametrize("version", TREE_VERSIONS)
 @pytest.mark.parametrize("name", ["corenet32_smp_defconfig", "mpc85xx_smp_defconfig"])
 def test_e500_guest_lacks_virtio_but_has_pci(
-    kernel_trees: dict[str, Path], cache: Path, version: str, name: str
+    kernel_trees: dict[str, Path], kcheck_cache: Path, version: str, name: str
 ) -> None:
     # KCONFIG-FACTS: these defconfigs have PCI=y but VIRTIO_PCI, VIRTIO_NET, VIRTIO_BLK off.
     report = run_check(
-        "guest", SHARED / "corpus" / version / f"{name}.config", kernel_trees[version], cache
+        "guest", CORPUS / version / f"{name}.config", kernel_trees[version], kcheck_cache
     )
     by_symbol = {leaf.symbol: leaf for leaf in leaves(report.results)}
     assert by_symbol["PCI"].status is Status.PASS
@@ -98,22 +85,22 @@ def test_e500_guest_lacks_virtio_but_has_pci(
 
 @pytest.mark.parametrize("version", TREE_VERSIONS)
 def test_debian_amd64_is_a_ready_guest_and_host(
-    kernel_trees: dict[str, Path], cache: Path, version: str
+    kernel_trees: dict[str, Path], kcheck_cache: Path, version: str
 ) -> None:
-    config = SHARED / "corpus" / version / "debian-amd64-none.config"
+    config = CORPUS / version / "debian-amd64-none.config"
     for profile in ("guest", "host-tap", "host-bridge", "host-nat"):
-        report = run_check(profile, config, kernel_trees[version], cache)
+        report = run_check(profile, config, kernel_trees[version], kcheck_cache)
         assert report.summary.exit_code == 0, profile
 
 
 @pytest.mark.parametrize("version", TREE_VERSIONS)
 def test_requested_value_that_will_be_dropped_fails(
-    kernel_trees: dict[str, Path], cache: Path, version: str
+    kernel_trees: dict[str, Path], kcheck_cache: Path, version: str
 ) -> None:
     # tinyconfig has no VIRTIO; the perturbed copy still says CONFIG_VIRTIO_NET=y.
-    config = SHARED / "corpus" / version / "tinyconfig-x86_64.perturbed.config"
+    config = CORPUS / version / "tinyconfig-x86_64.perturbed.config"
     assert "CONFIG_VIRTIO_NET=y\n" in config.read_text()
-    report = run_check("guest", config, kernel_trees[version], cache)
+    report = run_check("guest", config, kernel_trees[version], kcheck_cache)
     net = next(leaf for leaf in leaves(report.results) if leaf.symbol == "VIRTIO_NET")
     assert (net.status, net.requested, net.actual) == (Status.FAIL, "y", "n")
     assert net.why is not None
