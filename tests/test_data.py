@@ -1,4 +1,4 @@
-"""The carried test data (tests/data): intact, complete, the same as ../shared, unpacked safely."""
+"""The carried test data (tests/data): intact, complete, checked for damage, unpacked safely."""
 
 from __future__ import annotations
 
