@@ -60,6 +60,7 @@ from typing import Any
 
 from kcheck.errors import ProfileError
 from kcheck.expr import parse_expr
+from kcheck.kernel.dotconfig import unescape
 from kcheck.model import Expectation, Level, Location, NodeKind, Profile, Requirement, Tristate
 from kcheck.tomlfile import TomlLocator, TomlPath, split_position
 
@@ -157,7 +158,7 @@ def parse_want(text: str, *, path: str, line: int | None) -> Expectation:
         return Expectation(text=want, allowed=allowed)
     quoted = _QUOTED.fullmatch(want)
     if quoted is not None:
-        return Expectation(text=want, op="==", operand=_unescape(quoted.group(1)))
+        return Expectation(text=want, op="==", operand=unescape(quoted.group(1)))
     comparison = _COMPARISON_WANT.fullmatch(want)
     if comparison is not None:
         op, operand = comparison.groups()
@@ -165,7 +166,7 @@ def parse_want(text: str, *, path: str, line: int | None) -> Expectation:
             return Expectation(text=want, op=op, operand=operand)
         quoted = _QUOTED.fullmatch(operand)
         if quoted is not None and op in ("==", "!="):
-            return Expectation(text=want, op=op, operand=_unescape(quoted.group(1)))
+            return Expectation(text=want, op=op, operand=unescape(quoted.group(1)))
         if quoted is not None:
             raise ProfileError(
                 f"bad want {text!r}: {op!r} compares numbers, not strings", path=path, line=line
@@ -176,10 +177,6 @@ def parse_want(text: str, *, path: str, line: int | None) -> Expectation:
         path=path,
         line=line,
     )
-
-
-def _unescape(body: str) -> str:
-    return re.sub(r"\\(.)", r"\1", body)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Any
 
 import kconfiglib
 
-from kcheck.kernel.dotconfig import DotConfig
+from kcheck.kernel.dotconfig import DotConfig, value_type
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import SymbolType, Tristate
 
@@ -154,13 +154,7 @@ class FileView:
         value = self._config.get(name)
         if value is None:
             return SymbolType.UNKNOWN
-        if value in ("y", "m", "n"):
-            return SymbolType.TRISTATE
-        if value.startswith(("0x", "0X")):
-            return SymbolType.HEX
-        if value.lstrip("-").isdigit():
-            return SymbolType.INT
-        return SymbolType.STRING
+        return value_type(value, name in self._config.quoted)
 
     def value(self, name: str) -> str | None:
         return self._config.get(name)
