@@ -58,6 +58,7 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from kcheck import arches
 from kcheck.errors import ProfileError
 from kcheck.expr import parse_expr
 from kcheck.kernel.dotconfig import unescape
@@ -72,8 +73,8 @@ __all__ = [
     "parse_want",
 ]
 
-#: Arch names a requirement may name; see ``kcheck.engine.expand_arch_names`` for the families.
-ARCH_NAMES = ("arm64", "i386", "powerpc", "ppc32", "ppc64", "x86", "x86_64")
+#: Arch names a requirement may name (flavours and families; the table is kcheck.arches).
+ARCH_NAMES = arches.PROFILE_NAMES
 
 _PROFILE_KEYS = ("name", "description", "extends")
 _TOP_KEYS = (

@@ -12,7 +12,6 @@ set``), unquoted and unescaped like the kernel's ``conf_read_simple()`` does.
 
 from __future__ import annotations
 
-import os
 import platform
 import re
 import stat
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from kcheck import arches
 from kcheck.errors import InputError
 from kcheck.model import SymbolType
 
@@ -508,37 +508,33 @@ def header_arch(text: str) -> str | None:
     return _header(text)[0]
 
 
-# The ARCH= value for make, as kcheck names architectures.
-KNOWN_ARCHES = ("x86_64", "i386", "arm64", "powerpc")
+# The ARCH= values for make that kcheck supports (the rows of kcheck.arches).
+KNOWN_ARCHES = arches.MAKE_ARCHES
 
 
 def detect_arch(config: DotConfig) -> str | None:
     """The kernel ARCH this config is for, from its symbols, header or path; None if unclear.
 
     Symbols come first because they are unambiguous (X86_64 vs X86_32); the header names
-    ARCH as it was given to make, which for x86 may be plain "x86".
+    ARCH as it was given to make, which for x86 may be plain "x86", and a path names only
+    arch/<SRCARCH>: the flavour then comes from 64BIT or the family's default.
     """
-    if config.enabled("X86_64"):
-        return "x86_64"
-    if config.enabled("X86_32"):
-        return "i386"
-    if config.enabled("ARM64"):
-        return "arm64"
-    if config.enabled("PPC") or config.enabled("PPC64") or config.enabled("PPC32"):
-        return "powerpc"
+    row = arches.from_symbols(config.get)
+    if row is not None:
+        return row.make_arch
     header = config.header_arch
-    if header in ("x86_64", "i386", "arm64", "powerpc"):
-        return header
-    if header == "x86":
-        return "i386" if config.get("64BIT") == "n" else "x86_64"
+    if header is not None:
+        row = arches.flavour(header, config.get)
+        if row is not None:
+            return row.make_arch
     if config.path is not None:
         m = _ARCH_DIR_RE.search(config.path.resolve().as_posix())
         if m:
-            return {"x86": "x86_64", "arm64": "arm64", "powerpc": "powerpc"}.get(m.group(1))
+            rows = [a for a in arches.ARCHES if a.srcarch == m.group(1)]
+            row = arches.flavour(rows[0].family, config.get) if rows else None
+            if row is not None:
+                return row.make_arch
     return None
-
-
-_ARCH_FAMILY = {"x86_64": "x86", "i386": "x86", "arm64": "arm64", "powerpc": "powerpc"}
 
 
 def check_arch(config: DotConfig, arch: str) -> None:
@@ -549,12 +545,12 @@ def check_arch(config: DotConfig, arch: str) -> None:
     would be dropped and the report would be about a config nobody has.
     """
     own = detect_arch(config)
-    if own is None or _ARCH_FAMILY.get(own) == _ARCH_FAMILY.get(arch):
+    if own is None or arches.family_of(own) == arches.family_of(arch):
         return
     evidence = next(
         (
             f"CONFIG_{symbol}=y on line {config.assignments[symbol].line}"
-            for symbol in ("X86_64", "X86_32", "ARM64", "PPC64", "PPC32", "PPC")
+            for symbol in arches.evidence_symbols()
             if config.enabled(symbol)
         ),
         "its header or its path",
@@ -568,24 +564,4 @@ def check_arch(config: DotConfig, arch: str) -> None:
 
 def arch_names(arch: str, config: DotConfig | None) -> frozenset[str]:
     """The names a profile's ``arch = [...]`` may use to match this config's architecture."""
-    names = {arch}
-    if arch in ("x86_64", "i386"):
-        names.add("x86")
-    if arch == "powerpc":
-        is64 = config is not None and config.enabled("PPC64")
-        names.add("ppc64" if is64 else "ppc32")
-    return frozenset(names)
-
-
-def host_arch() -> str | None:
-    """The running machine's kernel ARCH, for `kcheck host` with no config header."""
-    machine = os.uname().machine
-    return {
-        "x86_64": "x86_64",
-        "i686": "i386",
-        "i386": "i386",
-        "aarch64": "arm64",
-        "ppc64le": "powerpc",
-        "ppc64": "powerpc",
-        "ppc": "powerpc",
-    }.get(machine)
+    return arches.profile_names(arch, None if config is None else config.get)

@@ -25,6 +25,7 @@ from typing import Any
 import kconfiglib
 
 import kcheck
+from kcheck import arches
 from kcheck.errors import InputError, TreeError, UsageError
 from kcheck.kernel import cache, compat
 from kcheck.kernel.dotconfig import ConfigInput, DotConfig, parse_dotconfig, quote
@@ -41,14 +42,6 @@ from kcheck.kernel.toolchain import (
 # Bump when the cached object graph or the compat layer's parse-time behaviour changes.
 _CACHE_FORMAT = "3"
 
-_SRCARCH = {
-    "x86_64": "x86",
-    "i386": "x86",
-    "x86": "x86",
-    "arm64": "arm64",
-    "powerpc": "powerpc",
-}
-
 _MAKEFILE_VAR = re.compile(r"^(VERSION|PATCHLEVEL|SUBLEVEL|EXTRAVERSION)\s*=\s*(\S*)\s*$", re.M)
 _K: Any = kconfiglib
 
@@ -64,11 +57,11 @@ class DroppedValue:
 
 def srcarch_for(arch: str) -> str:
     """The arch/ directory for an ``ARCH`` value (``x86_64`` and ``i386`` live in ``x86``)."""
-    try:
-        return _SRCARCH[arch]
-    except KeyError:
-        known = ", ".join(sorted(_SRCARCH))
-        raise UsageError(f"unsupported architecture {arch!r} (supported: {known})") from None
+    srcarch = arches.srcarch(arch)
+    if srcarch is None:
+        known = ", ".join(sorted(arches.srcarch_names()))
+        raise UsageError(f"unsupported architecture {arch!r} (supported: {known})")
+    return srcarch
 
 
 def _makefile_vars(srctree: Path) -> dict[str, str]:
