@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -31,7 +30,9 @@ REPO = Path(__file__).resolve().parents[1]
 # The trees and corpus the tests carry (tests/data/README.md).
 DATA = REPO / "tests" / "data"
 TARGET = 30.0
-_HEADER = re.compile(r"^# Linux/(\S+) ", re.M)
+sys.path.insert(0, str(REPO))
+
+from kcheck.kernel.dotconfig import header_arch  # noqa: E402
 
 
 def run(argv: list[str], env: dict[str, str]) -> float:
@@ -67,9 +68,9 @@ def main() -> int:
     sources = [p for p in sorted(corpus.glob("*.config")) if ".expected." not in p.name]
     by_arch: dict[str, list[Path]] = {}
     for source in sources:
-        match = _HEADER.search(source.read_text(encoding="utf-8")[:300])
-        if match:
-            by_arch.setdefault(match.group(1), []).append(source)
+        arch = header_arch(source.read_text(encoding="utf-8"))
+        if arch:
+            by_arch.setdefault(arch, []).append(source)
     with tempfile.TemporaryDirectory(prefix="kcheck-bench-batch-") as tmp:
         root = Path(tmp)
         with tarfile.open(tarball) as tar:

@@ -37,14 +37,6 @@ FETCH_SCRIPT = refcorpus.REPO / "scripts" / "fetch-kconfig-tree.sh"
 CLEAN_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
 HOST_TOOLS = ("make", "gcc", "flex", "bison", "bc")
 APT_HOST_TOOLS = "apt-get install -y make gcc flex bison bc"
-# Debian package per cross prefix, for the error message when one is missing.
-CROSS_PACKAGES = {
-    "aarch64-linux-gnu-": "gcc-aarch64-linux-gnu",
-    "powerpc-linux-gnu-": "gcc-powerpc-linux-gnu",
-    "powerpc64-linux-gnu-": "gcc-powerpc64-linux-gnu",
-    "powerpc64le-linux-gnu-": "gcc-powerpc64le-linux-gnu",
-    "i686-linux-gnu-": "gcc-i686-linux-gnu",
-}
 
 
 class CToolError(Exception):
@@ -74,7 +66,8 @@ def check_tools(target: Target | None = None) -> None:
     if target is not None and target.cross_compile:
         gcc = f"{target.cross_compile}gcc"
         if shutil.which(gcc, path=CLEAN_PATH) is None:
-            package = CROSS_PACKAGES.get(target.cross_compile, f"a {gcc} cross compiler")
+            # Debian's cross gcc for prefix P is the package gcc-P (without the last dash).
+            package = f"gcc-{target.cross_compile.removesuffix('-')}"
             raise CToolError(f"missing {gcc} on {CLEAN_PATH}; run: apt-get install -y {package}")
 
 

@@ -9,27 +9,21 @@ defconfig.
 from __future__ import annotations
 
 import difflib
-import re
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 # The corpus the tests carry (tests/data/README.md); ../shared/corpus holds the same files.
 DEFAULT_CORPUS = REPO / "tests" / "data" / "corpus" / "6.12"
+# kcheck from this checkout, installed or not: its .config reader and its arch table.
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
-# conf writes the main menu prompt as the third line: "Linux/$(ARCH) $(KERNELVERSION) Kernel
-# Configuration", with ARCH exactly as given to make (x86_64, not x86).
-_HEADER = re.compile(r"^# Linux/(?P<arch>\S+) (?P<version>\S+) Kernel Configuration$", re.M)
-_CC_TEXT = re.compile(r'^CONFIG_CC_VERSION_TEXT="(?P<text>[^"]*)"$', re.M)
-
-# Used only when a config has no CONFIG_CC_VERSION_TEXT; these are the Debian cross compilers
-# the corpus was made with (corpus/README.md).
-_FALLBACK_CROSS = {
-    "x86_64": "",
-    "x86": "",
-    "i386": "i686-linux-gnu-",
-    "arm64": "aarch64-linux-gnu-",
-}
+from kcheck import arches  # noqa: E402
+from kcheck.errors import InputError  # noqa: E402
+from kcheck.kernel.dotconfig import ConfigInput, parse_dotconfig  # noqa: E402
 
 
 class CorpusError(Exception):
@@ -67,34 +61,34 @@ def read_target(config: Path) -> tuple[Target, str]:
     The compiler prefix comes from CONFIG_CC_VERSION_TEXT ("aarch64-linux-gnu-gcc (Debian ...)"),
     which is the compiler that wrote the file and so the one that reproduces its probe answers.
     """
-    text = config.read_text(encoding="utf-8", errors="replace")
-    header = _HEADER.search(text[:2000])
-    if header is None:
+    try:
+        parsed = parse_dotconfig(
+            ConfigInput(str(config), config.read_text(encoding="utf-8", errors="replace"))
+        )
+    except InputError as error:
+        raise CorpusError(str(error)) from None
+    # conf writes the main menu prompt as the third line: "Linux/$(ARCH) $(KERNELVERSION) Kernel
+    # Configuration", with ARCH exactly as given to make (x86_64, not x86).
+    arch, version = parsed.header_arch, parsed.header_version
+    if arch is None or version is None:
         raise CorpusError(f"{config}: no '# Linux/ARCH VERSION Kernel Configuration' header")
-    arch = header["arch"]
-    cc_text = _CC_TEXT.search(text)
-    if cc_text is not None and cc_text["text"]:
-        compiler = cc_text["text"].split()[0]
+    cc_text = parsed.get("CC_VERSION_TEXT")
+    row = arches.flavour(arch, parsed.get)
+    if cc_text:
+        compiler = cc_text.split()[0]
         if not compiler.endswith("gcc"):
             raise CorpusError(
                 f"{config}: made with {compiler!r}; only gcc toolchains are supported"
             )
         cross = compiler.removesuffix("gcc")
-    elif arch == "powerpc":
-        cross = _powerpc_cross(text)
-    elif arch in _FALLBACK_CROSS:
-        cross = _FALLBACK_CROSS[arch]
+    elif row is not None:
+        # Debian's cross compiler for the config's flavour (corpus/README.md), or the host's
+        # own gcc where the host runs that flavour.
+        native = os.uname().machine in row.machines
+        cross = "" if native else arches.cross_compile(row, parsed.get)
     else:
         raise CorpusError(f"{config}: no CONFIG_CC_VERSION_TEXT and no known compiler for {arch}")
-    return Target(arch, cross), header["version"]
-
-
-def _powerpc_cross(text: str) -> str:
-    if "\nCONFIG_PPC64=y" not in text:
-        return "powerpc-linux-gnu-"
-    if "\nCONFIG_CPU_LITTLE_ENDIAN=y" in text:
-        return "powerpc64le-linux-gnu-"
-    return "powerpc64-linux-gnu-"
+    return Target(arch, cross), ".".join(map(str, version))
 
 
 def load(corpus: Path = DEFAULT_CORPUS) -> list[Entry]:

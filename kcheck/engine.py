@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
+from kcheck import arches, reasons
 from kcheck.expr import Expr, compare, number, parse_expr, symbols
 from kcheck.expr import evaluate as evaluate_expr
 from kcheck.model import (
@@ -39,17 +40,9 @@ __all__ = [
 ]
 
 #: The Kconfig symbol that is y exactly when a config is for that arch (profiles' arch names).
-ARCH_SYMBOLS = {
-    "x86": "X86",
-    "x86_64": "X86_64",
-    "i386": "X86_32",
-    "arm64": "ARM64",
-    "powerpc": "PPC",
-    "ppc32": "PPC32",
-    "ppc64": "PPC64",
-}
+ARCH_SYMBOLS = arches.SYMBOLS
 # A 64- or 32-bit flavour implies its family; the family alone does not say which flavour.
-_FAMILY = {"x86_64": "x86", "i386": "x86", "ppc32": "powerpc", "ppc64": "powerpc"}
+_FAMILY = arches.FAMILY
 _FAILED = {Level.REQUIRED: Status.FAIL, Level.RECOMMENDED: Status.WARN, Level.OPTIONAL: Status.INFO}
 _ORDERING = ("<", "<=", ">", ">=")
 # What a profile's symbol without ``want`` means; also used for a Requirement built by hand.
@@ -186,7 +179,7 @@ class _Evaluator:
         name = self.chosen_name(req)
         names = " / ".join(f"CONFIG_{each}" for each in (req.symbol, *req.aliases))
         if name is Status.NOT_APPLICABLE:
-            return self.verdict(req, name, "not defined in this kernel tree")
+            return self.verdict(req, name, reasons.NOT_DEFINED)
         if isinstance(name, Status):
             return self.verdict(
                 req,
@@ -225,10 +218,7 @@ class _Evaluator:
     def why(self, name: str, expect: Expectation, value: str, requested: str | None) -> str | None:
         parts = []
         if requested is not None:
-            parts.append(
-                f"CONFIG_{name}={requested} in the .config will be dropped: "
-                f"make olddefconfig makes it {value}"
-            )
+            parts.append(reasons.dropped(name, requested, value))
         if expect.is_tristate and not expect.wants_off:
             # The least value that would pass is what the dependencies have to allow.
             wanted = min(allowed for allowed in expect.allowed if allowed is not Tristate.N)

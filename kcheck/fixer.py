@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
+from kcheck.kernel.dotconfig import unescape, value_type
 from kcheck.kernel.planner import plan
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import (
@@ -36,22 +37,23 @@ _TRISTATES = ("y", "m", "n")
 _COMPARISON = re.compile(r"^\s*(==|!=|<=|>=|<|>|=)\s*(.*?)\s*$")
 
 
-def _unquote(text: str) -> str:
+def _operand(text: str) -> tuple[str, bool]:
+    """A want's operand without its quotes, and whether it had them (a string, not a number)."""
     if len(text) >= 2 and text[0] == text[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", text[1:-1])
-    return text
+        return unescape(text[1:-1]), True
+    return text, False
 
 
-def _expectation(text: str) -> tuple[tuple[str, ...], str | None, str | None]:
-    """(allowed values, op, operand) from a result's ``expected`` text."""
+def _expectation(text: str) -> tuple[tuple[str, ...], str | None, str | None, bool]:
+    """(allowed values, op, operand, quoted operand) from a result's ``expected`` text."""
     parts = tuple(part.strip() for part in text.split("|"))
     if parts and all(part in _TRISTATES for part in parts):
-        return parts, None, None
+        return parts, None, None, False
     match = _COMPARISON.match(text)
     if match:
         op = "==" if match.group(1) == "=" else match.group(1)
-        return (), op, _unquote(match.group(2))
-    return (), "==", _unquote(text.strip())
+        return (), op, *_operand(match.group(2))
+    return (), "==", *_operand(text.strip())
 
 
 def _target(result: Result) -> FixTarget | None:
@@ -61,7 +63,7 @@ def _target(result: Result) -> FixTarget | None:
     if result.kind is NodeKind.SYMBOL:
         if not result.symbol:
             return None
-        allowed, op, operand = _expectation(result.expected or "y|m")
+        allowed, op, operand, _ = _expectation(result.expected or "y|m")
         return FixTarget(
             id=result.id,
             kind=NodeKind.SYMBOL,
@@ -181,14 +183,14 @@ def _unverified(report: Report, include_optional: bool) -> Iterator[FixChange]:
             if leaf.symbol in seen:
                 continue
             seen.add(leaf.symbol)
-            allowed, op, operand = _expectation(leaf.expected or "y|m")
+            allowed, op, operand, quoted = _expectation(leaf.expected or "y|m")
             if allowed:
                 value, kind = allowed[0], SymbolType.TRISTATE
             elif op in ("==", ">=", "<=") and operand is not None:
-                value, kind = (
-                    operand,
-                    SymbolType.STRING if not operand.isdigit() else SymbolType.INT,
-                )
+                # No tree knows the symbol's type, so the want's own form says it: a quoted
+                # operand is a string, a number ("== 0x1000000", ">= -1") an int or hex, which
+                # the fragment must write bare -- conf_read() refuses CONFIG_NR_CPUS="-1".
+                value, kind = operand, value_type(operand, quoted)
             else:
                 continue
             yield FixChange(

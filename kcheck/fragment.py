@@ -11,7 +11,7 @@ olddefconfig (a :class:`~kcheck.kernel.tree.LoadedTree`).
 
 from __future__ import annotations
 
-from kcheck.kernel.planner import Assignment, assignment_line, merge_config_text
+from kcheck.kernel.dotconfig import format_assignment, merge_config_text
 from kcheck.kernel.state import restore, snapshot
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import FixChange, FixPlan
@@ -63,7 +63,7 @@ def render_fragment(plan: FixPlan) -> str:
     for change in plan.changes:
         lines.append("")
         lines.append(f"# {_why(change)}")
-        lines.append(assignment_line(Assignment(change.symbol, change.value, change.type)))
+        lines.append(format_assignment(change.symbol, change.value, change.type))
     return "\n".join(lines) + "\n"
 
 

@@ -58,8 +58,10 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
+from kcheck import arches
 from kcheck.errors import ProfileError
 from kcheck.expr import parse_expr
+from kcheck.kernel.dotconfig import unescape
 from kcheck.model import Expectation, Level, Location, NodeKind, Profile, Requirement, Tristate
 from kcheck.tomlfile import TomlLocator, TomlPath, split_position
 
@@ -74,8 +76,8 @@ __all__ = [
     "read_toml",
 ]
 
-#: Arch names a requirement may name; see ``kcheck.engine.expand_arch_names`` for the families.
-ARCH_NAMES = ("arm64", "i386", "powerpc", "ppc32", "ppc64", "x86", "x86_64")
+#: Arch names a requirement may name (flavours and families; the table is kcheck.arches).
+ARCH_NAMES = arches.PROFILE_NAMES
 
 _PROFILE_KEYS = ("name", "description", "extends")
 _TOP_KEYS = (
@@ -169,7 +171,7 @@ def parse_want(text: str, *, path: str, line: int | None) -> Expectation:
         return Expectation(text=want, allowed=allowed)
     quoted = _QUOTED.fullmatch(want)
     if quoted is not None:
-        return Expectation(text=want, op="==", operand=_unescape(quoted.group(1)))
+        return Expectation(text=want, op="==", operand=unescape(quoted.group(1)))
     comparison = _COMPARISON_WANT.fullmatch(want)
     if comparison is not None:
         op, operand = comparison.groups()
@@ -177,7 +179,7 @@ def parse_want(text: str, *, path: str, line: int | None) -> Expectation:
             return Expectation(text=want, op=op, operand=operand)
         quoted = _QUOTED.fullmatch(operand)
         if quoted is not None and op in ("==", "!="):
-            return Expectation(text=want, op=op, operand=_unescape(quoted.group(1)))
+            return Expectation(text=want, op=op, operand=unescape(quoted.group(1)))
         if quoted is not None:
             raise ProfileError(
                 f"bad want {text!r}: {op!r} compares numbers, not strings", path=path, line=line
@@ -194,10 +196,6 @@ def _symbol_ok(name: str) -> bool:
     if not _SYMBOL.fullmatch(name):
         return False
     return name != name.lower() or _LOWER_RUN.search(name) is None
-
-
-def _unescape(body: str) -> str:
-    return re.sub(r"\\(.)", r"\1", body)
 
 
 @dataclass

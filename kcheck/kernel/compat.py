@@ -870,26 +870,3 @@ def install() -> None:
 
 
 install()
-
-
-def assignment_values(text: str, prefix: str = "CONFIG_") -> dict[str, str]:
-    """{name: raw value} for the assignments in .config text, the last one winning, as
-    conf_read does: ``CONFIG_X=v`` and ``# CONFIG_X is not set`` (value "n").
-
-    One regex scan over the whole text: this runs for every config of a batch."""
-    pattern = _ASSIGNMENT_PATTERNS.get(prefix)
-    if pattern is None:
-        p = re.escape(prefix)
-        pattern = re.compile(rf"^(?:{p}([^=\n]+)=([^\n]*)|# {p}([^ \n]+) is not set)", re.M)
-        _ASSIGNMENT_PATTERNS[prefix] = pattern
-    values: dict[str, str] = {}
-    for match in pattern.finditer(text):
-        set_name = match.group(1)
-        if set_name is not None:
-            values[set_name] = match.group(2).rstrip()
-        else:
-            values[match.group(3)] = "n"
-    return values
-
-
-_ASSIGNMENT_PATTERNS: dict[str, re.Pattern[str]] = {}

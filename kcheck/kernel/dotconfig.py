@@ -1,26 +1,30 @@
-"""Reading kernel .config files: from a path, stdin (``-``), ``.gz``, or the running kernel.
+"""Kernel .config text, both ways: the one reader and the one writer of its lines.
 
-This module owns the input side of a config: the bytes (with size, NUL and encoding
-checks), the assignments with their line numbers, and what the header and symbols say about
-the architecture and kernel version. It does not know Kconfig semantics: values are the
-strings as written (``"n"`` for ``# CONFIG_X is not set``), unquoted and unescaped like the
-kernel's ``conf_read_simple()`` does.
+This module owns the input side of a config -- the bytes from a path, stdin (``-``), a
+``.gz`` or the running kernel (with size, NUL and encoding checks), the assignments of a
+.config or a fragment with their line numbers (:func:`read_lines`, :func:`parse_dotconfig`,
+:func:`parse_fragment`), and what the header and symbols say about the architecture and
+kernel version -- and the output side: one line per assignment as the kernel's conf_write()
+puts it (:func:`format_assignment`), and merge_config.sh's merge of a fragment. It does not
+know Kconfig semantics: values are the strings as written (``"n"`` for ``# CONFIG_X is not
+set``), unquoted and unescaped like the kernel's ``conf_read_simple()`` does.
 """
 
 from __future__ import annotations
 
-import os
 import platform
 import re
 import stat
 import sys
 import zlib
-from collections.abc import Collection, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from kcheck import arches
 from kcheck.errors import InputError
+from kcheck.model import SymbolType
 
 # A Debian .config is about 300 KB; anything past this is not a kernel config, and reading
 # it whole would only waste memory before failing anyway.
@@ -169,7 +173,42 @@ def _decode(data: bytes, name: str) -> str:
         raise InputError(f"invalid UTF-8 at byte {e.start}", path=name, line=line) from None
 
 
-def parse_dotconfig(config: ConfigInput) -> DotConfig:
+class Line(NamedTuple):
+    """One assignment line of a .config or fragment, as the reader returns it: the symbol
+    (no ``CONFIG_``), the value unquoted and unescaped (``"n"`` for ``# CONFIG_X is not
+    set``), whether it was written in quotes, and its 1-based line number."""
+
+    symbol: str
+    value: str
+    quoted: bool
+    line: int
+
+
+def read_lines(config: ConfigInput, *, lenient: bool = False) -> Iterator[Line]:
+    """Every assignment of a .config or fragment text, in file order (repeats included).
+
+    This is the one reader of .config text; :func:`parse_dotconfig` is it with a fast path for
+    the two shapes of nearly every line the kernel writes. Strict by default (README
+    "Inputs"): a line that is not a blank, a comment or a well-formed assignment raises
+    InputError naming ``file:line``. ``lenient`` skips such lines instead, as the kernel's
+    conf_read() does ("unexpected data"): for text kcheck wrote itself, or text kconfiglib
+    reads anyway.
+    """
+    name = config.name
+    for lineno, (set_name, set_value, unset_name, other) in enumerate(
+        _LINE_RE.findall(config.text), start=1
+    ):
+        if set_name:
+            yield Line(set_name, set_value, False, lineno)
+        elif unset_name:
+            yield Line(unset_name, "n", False, lineno)
+        else:
+            parsed = _other_line(other, name, lineno, lenient)
+            if parsed is not None:
+                yield Line(*parsed, lineno)
+
+
+def parse_dotconfig(config: ConfigInput, *, lenient: bool = False) -> DotConfig:
     """Parse assignments like the kernel's conf_read_simple(), but strictly.
 
     CRLF endings are accepted (the kernel strips the CR too). A duplicate assignment is
@@ -177,16 +216,17 @@ def parse_dotconfig(config: ConfigInput) -> DotConfig:
     blank, nor a well-formed assignment is an error: a gate must not guess at garbage; so is
     an indented assignment, which the kernel's tools skip as "unexpected data".
     Lines end at LF only, as for the kernel's getline(): a string value may hold a form
-    feed or U+2028, which ``str.splitlines()`` would take for line ends.
+    feed or U+2028, which ``str.splitlines()`` would take for line ends. ``lenient`` (see
+    :func:`read_lines`) skips bad lines and accepts a text with no assignment at all.
     """
     text = config.text
     name = config.name
     assignments: dict[str, Assignment] = {}
     quoted: set[str] = set()
     lines = 0  # assignment lines; more than len(assignments) means a symbol was repeated
-    # One match per line (the last alternative takes whatever the first two do not), so a
-    # row's index is its line number; the two shapes of nearly every line the kernel writes
-    # are picked apart by the regex engine rather than by Python code.
+    # The loop of read_lines() inlined: one match per line (the last alternative takes
+    # whatever the first two do not), so a row's index is its line number, and the two
+    # shapes of nearly every line are picked apart by the regex engine, not by Python code.
     new = tuple.__new__  # Assignment(value, line) without NamedTuple's Python-level __new__
     for lineno, (set_name, set_value, unset_name, other) in enumerate(
         _LINE_RE.findall(text), start=1
@@ -200,7 +240,7 @@ def parse_dotconfig(config: ConfigInput) -> DotConfig:
         ):
             continue  # a blank line or a comment
         else:
-            parsed = _other_line(other, name, lineno)
+            parsed = _other_line(other, name, lineno, lenient)
             if parsed is None:
                 continue
             sym, value, is_quoted = parsed
@@ -208,11 +248,11 @@ def parse_dotconfig(config: ConfigInput) -> DotConfig:
             if is_quoted:
                 quoted.add(sym)
         lines += 1
-    if not assignments:
+    if not assignments and not lenient:
         raise InputError("no CONFIG_ assignments found; not a kernel config", path=name)
     warnings: tuple[str, ...] = ()
     if lines > len(assignments):
-        warnings, quoted = _repeated(text, name)
+        warnings, quoted = _repeated(config, lenient)
     header_arch, header_version = _header(text)
     return DotConfig(
         name=name,
@@ -227,9 +267,19 @@ def parse_dotconfig(config: ConfigInput) -> DotConfig:
     )
 
 
-def _other_line(raw: str, name: str, lineno: int) -> tuple[str, str, bool] | None:
+def _other_line(raw: str, name: str, lineno: int, lenient: bool) -> tuple[str, str, bool] | None:
     """A line that is not ``CONFIG_X=y|m`` or ``# CONFIG_X is not set``: (symbol, value,
-    quoted) for an assignment, None for a blank or a comment, InputError for anything else."""
+    quoted) for an assignment, None for a blank or a comment, InputError for anything else
+    (None when ``lenient``)."""
+    try:
+        return _odd_line(raw, name, lineno)
+    except InputError:
+        if lenient:
+            return None
+        raise
+
+
+def _odd_line(raw: str, name: str, lineno: int) -> tuple[str, str, bool] | None:
     if len(raw) > MAX_LINE_CHARS:
         raise InputError(
             f"line is {len(raw)} characters long (at most {MAX_LINE_CHARS}); not a kernel config",
@@ -265,40 +315,76 @@ def _other_line(raw: str, name: str, lineno: int) -> tuple[str, str, bool] | Non
     return m.group(1), _parse_value(text, name, lineno), text.startswith('"')
 
 
-def _repeated(text: str, name: str) -> tuple[tuple[str, ...], set[str]]:
+@dataclass(frozen=True)
+class Repeat:
+    """A symbol assigned twice: the earlier and the later line (the later one wins)."""
+
+    first: Line
+    then: Line
+
+
+def repeats(lines: Iterable[Line]) -> Iterator[Repeat]:
+    """Each assignment of a symbol already assigned, with the one before it."""
+    seen: dict[str, Line] = {}
+    for line in lines:
+        previous = seen.get(line.symbol)
+        if previous is not None:
+            yield Repeat(previous, line)
+        seen[line.symbol] = line
+
+
+def _repeated(config: ConfigInput, lenient: bool) -> tuple[tuple[str, ...], set[str]]:
     """For a config that assigns some symbol more than once (rare: a second, slower pass):
     the warnings, and the symbols whose last assignment is quoted."""
-    seen: dict[str, Assignment] = {}
-    warnings: list[str] = []
-    quoted: set[str] = set()
-    for lineno, (set_name, set_value, unset_name, other) in enumerate(
-        _LINE_RE.findall(text), start=1
-    ):
-        is_quoted = False
-        if set_name or unset_name:
-            sym, value = (set_name, set_value) if set_name else (unset_name, "n")
-        else:
-            parsed = _other_line(other, name, lineno)
-            if parsed is None:
-                continue
-            sym, value, is_quoted = parsed
-        if is_quoted:
-            quoted.add(sym)
-        else:
-            quoted.discard(sym)
-        previous = seen.get(sym)
-        if previous is not None and previous.value != value:
-            warnings.append(
-                f"{name}:{lineno}: CONFIG_{sym} assigned again (was {previous.value!r} on line "
-                f"{previous.line}); the last assignment wins"
-            )
-        seen[sym] = Assignment(value, lineno)
-    return tuple(warnings), quoted
+    lines = list(read_lines(config, lenient=lenient))
+    warnings = tuple(
+        f"{config.name}:{r.then.line}: CONFIG_{r.then.symbol} assigned again (was "
+        f"{r.first.value!r} on line {r.first.line}); the last assignment wins"
+        for r in repeats(lines)
+        if r.first.value != r.then.value
+    )
+    last = {line.symbol: line.quoted for line in lines}
+    return warnings, {symbol for symbol, is_quoted in last.items() if is_quoted}
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """A config fragment (a .config subset, as ``merge_config.sh`` merges it): every
+    assignment line in file order, repeats included, each with its line number."""
+
+    name: str
+    text: str
+    lines: tuple[Line, ...]
+    path: Path | None = None
+
+    @property
+    def assignments(self) -> dict[str, Line]:
+        """Symbol -> its last assignment (the one that wins), in first-assignment order."""
+        return {line.symbol: line for line in self.lines}
+
+    @property
+    def repeats(self) -> tuple[Repeat, ...]:
+        """The symbols assigned more than once, each repeat with the line before it."""
+        return tuple(repeats(self.lines))
+
+
+def parse_fragment(config: ConfigInput, *, lenient: bool = False) -> Fragment:
+    """Read a fragment with the same rules as a .config (:func:`read_lines`); unlike a
+    .config, a fragment may assign nothing (only comments) and keeps every repeat."""
+    return Fragment(
+        config.name, config.text, tuple(read_lines(config, lenient=lenient)), config.path
+    )
 
 
 _BARE_VALUE_RE = re.compile(r"\S+")
 _QUOTED_VALUE_RE = re.compile(r'"((?:[^"\\]|\\.)*)"\s*')
 _ESCAPE_RE = re.compile(r"\\(.)")
+
+
+def unescape(body: str) -> str:
+    """The text between the quotes of a .config string (or a profile's quoted want): a
+    backslash escapes the character after it, as the kernel's conf_read() reads it."""
+    return _ESCAPE_RE.sub(r"\1", body) if "\\" in body else body
 
 
 def _parse_value(text: str, name: str, lineno: int) -> str:
@@ -309,8 +395,7 @@ def _parse_value(text: str, name: str, lineno: int) -> str:
     # The common, well-formed case in one regex; the loop below finds what is wrong otherwise.
     quoted = _QUOTED_VALUE_RE.fullmatch(text)
     if quoted:
-        inner = quoted.group(1)
-        return _ESCAPE_RE.sub(r"\1", inner) if "\\" in inner else inner
+        return unescape(quoted.group(1))
     # A quoted string: backslash escapes a quote or a backslash, as in the kernel.
     out: list[str] = []
     i = 1
@@ -329,39 +414,83 @@ def _parse_value(text: str, name: str, lineno: int) -> str:
     raise InputError("unterminated string value", path=name, line=lineno)
 
 
+_HEX_VALUE_RE = re.compile(r"0[xX][0-9a-fA-F]+")
+_INT_VALUE_RE = re.compile(r"-?[0-9]+")
+
+
+def value_type(value: str, quoted: bool) -> SymbolType:
+    """The type a value's own form says, for when no tree knows the symbol: quoted is a
+    string; y/m/n a tristate; ``0x``-prefixed hex digits hex; decimal digits (with a minus)
+    an int; anything else a string. A guess, but the one the kernel's reader agrees with:
+    conf_read() takes a quoted value only for a string symbol and a bare one only for the
+    others (sym_string_valid()), so writing a number bare is what an int/hex symbol needs."""
+    if quoted:
+        return SymbolType.STRING
+    if value in ("y", "m", "n"):
+        return SymbolType.TRISTATE
+    if _HEX_VALUE_RE.fullmatch(value):
+        return SymbolType.HEX
+    if _INT_VALUE_RE.fullmatch(value):
+        return SymbolType.INT
+    return SymbolType.STRING
+
+
 _NAME_RE = re.compile(r"[A-Za-z0-9_]+")
 
 
-def format_assignment(name: str, value: str, *, string: bool = False) -> str:
+def quote(value: str) -> str:
+    """A string value as a .config writes it: in quotes, ``"`` and ``\\`` escaped by a
+    backslash (conf_write()'s escaping; :func:`unescape` undoes it)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def format_assignment(name: str, value: str, kind: SymbolType) -> str:
     """One .config line for ``name`` (without CONFIG_), as the kernel's conf_write() puts it.
 
-    ``string`` symbols are quoted, with ``"`` and ``\\`` escaped by a backslash; ``n`` of a
-    bool/tristate is ``# CONFIG_X is not set``; other values (y, m, int, hex) are bare.
-    ValueError for what no .config line can hold: a line break or NUL in a string, or a bare
-    value that is empty or holds blanks or a quote. ``parse_dotconfig`` reads it back as
-    ``value``.
+    This is the one writer of .config lines. A string symbol's value is quoted
+    (:func:`quote`); ``n`` of a bool/tristate (or of a symbol of unknown type) is
+    ``# CONFIG_X is not set``; every other value (y, m, int, hex) is bare: the kernel
+    rejects a quoted int or hex. ValueError for what no .config line can hold: a line break
+    or NUL in a string, or a bare value that is empty or holds blanks or a quote.
+    :func:`read_lines` reads the line back as ``value``.
     """
     if not _NAME_RE.fullmatch(name):
         raise ValueError(f"not a Kconfig symbol name: {name!r}")
-    if string:
+    if kind is SymbolType.STRING:
         if "\n" in value or "\0" in value:
             raise ValueError(f"CONFIG_{name}: a .config string cannot hold a line break or NUL")
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'CONFIG_{name}="{escaped}"'
-    if value == "n":
+        return f"CONFIG_{name}={quote(value)}"
+    if value == "n" and kind in (SymbolType.BOOL, SymbolType.TRISTATE, SymbolType.UNKNOWN):
         return f"# CONFIG_{name} is not set"
     if not value or value.startswith('"') or any(c.isspace() or c == "\0" for c in value):
         raise ValueError(f"CONFIG_{name}: {value!r} cannot be written unquoted")
     return f"CONFIG_{name}={value}"
 
 
-def format_dotconfig(values: Mapping[str, str], strings: Collection[str] = ()) -> str:
-    """A .config (or fragment) text assigning ``values`` in order; names in ``strings`` are
-    string symbols. Writing it to a file is ``kcheck.output.write_atomic``'s job."""
+def format_dotconfig(values: Mapping[str, str], types: Mapping[str, SymbolType]) -> str:
+    """A .config (or fragment) text assigning ``values`` in order, each symbol written as its
+    type in ``types`` says (unknown when absent). Writing it to a file is
+    ``kcheck.output.write_atomic``'s job."""
+    unknown = SymbolType.UNKNOWN
     return "".join(
-        format_assignment(name, value, string=name in strings) + "\n"
+        format_assignment(name, value, types.get(name, unknown)) + "\n"
         for name, value in values.items()
     )
+
+
+def merge_config_text(base: str, fragment: str) -> str:
+    """``scripts/kconfig/merge_config.sh -m base fragment``: the lines of ``base`` that mention
+    a symbol the fragment assigns (``/CONFIG_X[ =]/``, as its sed does) are dropped, and the
+    whole fragment is appended after a newline."""
+    names = [
+        f"CONFIG_{line.symbol}"
+        for line in read_lines(ConfigInput("<fragment>", fragment), lenient=True)
+    ]
+    kept = base
+    if names:
+        pattern = re.compile("|".join(re.escape(name) + "[ =]" for name in names))
+        kept = "".join(line for line in base.splitlines(keepends=True) if not pattern.search(line))
+    return kept + "\n" + fragment
 
 
 def _header(text: str) -> tuple[str | None, tuple[int, int, int] | None]:
@@ -379,37 +508,33 @@ def header_arch(text: str) -> str | None:
     return _header(text)[0]
 
 
-# The ARCH= value for make, as kcheck names architectures.
-KNOWN_ARCHES = ("x86_64", "i386", "arm64", "powerpc")
+# The ARCH= values for make that kcheck supports (the rows of kcheck.arches).
+KNOWN_ARCHES = arches.MAKE_ARCHES
 
 
 def detect_arch(config: DotConfig) -> str | None:
     """The kernel ARCH this config is for, from its symbols, header or path; None if unclear.
 
     Symbols come first because they are unambiguous (X86_64 vs X86_32); the header names
-    ARCH as it was given to make, which for x86 may be plain "x86".
+    ARCH as it was given to make, which for x86 may be plain "x86", and a path names only
+    arch/<SRCARCH>: the flavour then comes from 64BIT or the family's default.
     """
-    if config.enabled("X86_64"):
-        return "x86_64"
-    if config.enabled("X86_32"):
-        return "i386"
-    if config.enabled("ARM64"):
-        return "arm64"
-    if config.enabled("PPC") or config.enabled("PPC64") or config.enabled("PPC32"):
-        return "powerpc"
+    row = arches.from_symbols(config.get)
+    if row is not None:
+        return row.make_arch
     header = config.header_arch
-    if header in ("x86_64", "i386", "arm64", "powerpc"):
-        return header
-    if header == "x86":
-        return "i386" if config.get("64BIT") == "n" else "x86_64"
+    if header is not None:
+        row = arches.flavour(header, config.get)
+        if row is not None:
+            return row.make_arch
     if config.path is not None:
         m = _ARCH_DIR_RE.search(config.path.resolve().as_posix())
         if m:
-            return {"x86": "x86_64", "arm64": "arm64", "powerpc": "powerpc"}.get(m.group(1))
+            rows = [a for a in arches.ARCHES if a.srcarch == m.group(1)]
+            row = arches.flavour(rows[0].family, config.get) if rows else None
+            if row is not None:
+                return row.make_arch
     return None
-
-
-_ARCH_FAMILY = {"x86_64": "x86", "i386": "x86", "arm64": "arm64", "powerpc": "powerpc"}
 
 
 def check_arch(config: DotConfig, arch: str) -> None:
@@ -420,12 +545,12 @@ def check_arch(config: DotConfig, arch: str) -> None:
     would be dropped and the report would be about a config nobody has.
     """
     own = detect_arch(config)
-    if own is None or _ARCH_FAMILY.get(own) == _ARCH_FAMILY.get(arch):
+    if own is None or arches.family_of(own) == arches.family_of(arch):
         return
     evidence = next(
         (
             f"CONFIG_{symbol}=y on line {config.assignments[symbol].line}"
-            for symbol in ("X86_64", "X86_32", "ARM64", "PPC64", "PPC32", "PPC")
+            for symbol in arches.evidence_symbols()
             if config.enabled(symbol)
         ),
         "its header or its path",
@@ -439,24 +564,4 @@ def check_arch(config: DotConfig, arch: str) -> None:
 
 def arch_names(arch: str, config: DotConfig | None) -> frozenset[str]:
     """The names a profile's ``arch = [...]`` may use to match this config's architecture."""
-    names = {arch}
-    if arch in ("x86_64", "i386"):
-        names.add("x86")
-    if arch == "powerpc":
-        is64 = config is not None and config.enabled("PPC64")
-        names.add("ppc64" if is64 else "ppc32")
-    return frozenset(names)
-
-
-def host_arch() -> str | None:
-    """The running machine's kernel ARCH, for `kcheck host` with no config header."""
-    machine = os.uname().machine
-    return {
-        "x86_64": "x86_64",
-        "i686": "i386",
-        "i386": "i386",
-        "aarch64": "arm64",
-        "ppc64le": "powerpc",
-        "ppc64": "powerpc",
-        "ppc": "powerpc",
-    }.get(machine)
+    return arches.profile_names(arch, None if config is None else config.get)

@@ -46,7 +46,6 @@ config is then restored from a snapshot (:mod:`kcheck.kernel.state`), not read a
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -70,7 +69,12 @@ from kcheck.kernel.compat import (
     Choice,
     Symbol,
 )
-from kcheck.kernel.dotconfig import ConfigInput, parse_dotconfig
+from kcheck.kernel.dotconfig import (
+    ConfigInput,
+    format_assignment,
+    merge_config_text,
+    parse_dotconfig,
+)
 from kcheck.kernel.state import changed_since, inputs, restore, same_inputs, snapshot
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import (
@@ -148,31 +152,7 @@ class PlanResult:
 
 def assignment_line(assignment: Assignment) -> str:
     """The .config line for an assignment, as conf_write() writes it."""
-    name = f"CONFIG_{assignment.symbol}"
-    if assignment.type in (SymbolType.BOOL, SymbolType.TRISTATE) and assignment.value == "n":
-        return f"# {name} is not set"
-    if assignment.type is SymbolType.STRING:
-        escaped = assignment.value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'{name}="{escaped}"'
-    return f"{name}={assignment.value}"
-
-
-def merge_config_text(base: str, fragment: str) -> str:
-    """``scripts/kconfig/merge_config.sh -m base fragment``: the lines of ``base`` that mention
-    a symbol the fragment assigns (``/CONFIG_X[ =]/``, as its sed does) are dropped, and the
-    whole fragment is appended after a newline."""
-    names: list[str] = []
-    for line in fragment.splitlines():
-        match = re.match(r"^(CONFIG_[A-Za-z0-9_]+)=", line) or re.match(
-            r"^# (CONFIG_[A-Za-z0-9_]+) is not set$", line
-        )
-        if match:
-            names.append(match.group(1))
-    kept = base
-    if names:
-        pattern = re.compile("|".join(re.escape(name) + "[ =]" for name in names))
-        kept = "".join(line for line in base.splitlines(keepends=True) if not pattern.search(line))
-    return kept + "\n" + fragment
+    return format_assignment(assignment.symbol, assignment.value, assignment.type)
 
 
 # -- expressions ------------------------------------------------------------------------------

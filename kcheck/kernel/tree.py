@@ -17,7 +17,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +25,10 @@ from typing import Any
 import kconfiglib
 
 import kcheck
+from kcheck import arches
 from kcheck.errors import InputError, TreeError, UsageError
 from kcheck.kernel import cache, compat
-from kcheck.kernel.dotconfig import DotConfig
+from kcheck.kernel.dotconfig import ConfigInput, DotConfig, parse_dotconfig, quote
 from kcheck.kernel.toolchain import (
     OfflineShell,
     ProbeShell,
@@ -40,14 +41,6 @@ from kcheck.kernel.toolchain import (
 
 # Bump when the cached object graph or the compat layer's parse-time behaviour changes.
 _CACHE_FORMAT = "3"
-
-_SRCARCH = {
-    "x86_64": "x86",
-    "i386": "x86",
-    "x86": "x86",
-    "arm64": "arm64",
-    "powerpc": "powerpc",
-}
 
 _MAKEFILE_VAR = re.compile(r"^(VERSION|PATCHLEVEL|SUBLEVEL|EXTRAVERSION)\s*=\s*(\S*)\s*$", re.M)
 _K: Any = kconfiglib
@@ -64,11 +57,11 @@ class DroppedValue:
 
 def srcarch_for(arch: str) -> str:
     """The arch/ directory for an ``ARCH`` value (``x86_64`` and ``i386`` live in ``x86``)."""
-    try:
-        return _SRCARCH[arch]
-    except KeyError:
-        known = ", ".join(sorted(_SRCARCH))
-        raise UsageError(f"unsupported architecture {arch!r} (supported: {known})") from None
+    srcarch = arches.srcarch(arch)
+    if srcarch is None:
+        known = ", ".join(sorted(arches.srcarch_names()))
+        raise UsageError(f"unsupported architecture {arch!r} (supported: {known})")
+    return srcarch
 
 
 def _makefile_vars(srctree: Path) -> dict[str, str]:
@@ -130,45 +123,17 @@ def is_kernel_tree(path: Path) -> bool:
     return kernel_tree_problem(path) is None
 
 
-def _unescape(value: str) -> str | None:
-    """A .config string value as conf_read() stores it, or None if malformed."""
-    match = re.match(r'"((?:[^\\"]|\\.)*)"', value)
-    if not match:
-        return None
-    return re.sub(r"\\(.)", r"\1", match.group(1))
-
-
-def _requested_value(sym: Any, raw: str) -> str | None:
-    """The value a .config assignment asks for, as kconfiglib would store it (None: invalid)."""
+def _requested_value(sym: Any, value: str, quoted: bool) -> str | None:
+    """The value a .config assignment (as :mod:`~kcheck.kernel.dotconfig` read it) asks for,
+    as kconfiglib would store it; None when kconfiglib refuses it."""
     if sym.orig_type in (compat.BOOL, compat.TRISTATE):
-        return raw[0] if raw[:1] in ("y", "m", "n") else None
+        # conf_read() looks only at the first character, and not in quotes.
+        return value[0] if not quoted and value[:1] in ("y", "m", "n") else None
     if sym.orig_type is compat.STRING:
-        return _unescape(raw)
-    return raw
-
-
-class _RawValues(Mapping[str, str]):
-    """A parsed config's values as they are written in the .config (strings in quotes,
-    escaped), looked up on demand: only a few are ever asked for."""
-
-    def __init__(self, config: DotConfig) -> None:
-        self._assignments = config.assignments
-        self._quoted = config.quoted
-
-    def __getitem__(self, name: str) -> str:
-        value = self._assignments[name].value
-        if name in self._quoted:
-            return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-        return value
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._assignments)
-
-    def __len__(self) -> int:
-        return len(self._assignments)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._assignments
+        return value if quoted else None
+    # A quoted int/hex is invalid for the kernel (sym_string_valid()): it is asked for as
+    # written, so that it shows as dropped.
+    return quote(value) if quoted else value
 
 
 class LoadedTree:
@@ -192,7 +157,7 @@ class LoadedTree:
         self.spec = spec
         self.from_cache = from_cache
         self.config_name: str | None = None
-        self._assignments: Mapping[str, str] = {}
+        self._config: DotConfig | None = None
         self._saved_defaults: dict[Any, list[Any]] = {}
         # Offline mode: symbol -> value pinned from the loaded .config (toolchain probes).
         self.pinned: dict[str, str] = {}
@@ -258,44 +223,46 @@ class LoadedTree:
             placeholder.defaults = [(value, kconf.y)]
             placeholder._rec_invalidate()
 
-    def _agrees(self, sym: Any, raw: str | None) -> bool:
+    def _agrees(self, sym: Any, config: DotConfig) -> bool:
         """Does ``sym`` come out as the input .config (written by the real toolchain) has it?"""
         written = bool(sym.config_string)
-        if raw is None:
+        assignment = config.assignments.get(sym.name)
+        if assignment is None:
             return not written
         if any(node.prompt for node in sym.nodes):
             # The user may have changed its value; being written at all is the evidence.
             return written
-        return written and sym.str_value == _requested_value(sym, raw)
+        requested = _requested_value(sym, assignment.value, sym.name in config.quoted)
+        return written and sym.str_value == requested
 
-    def _infer_placeholders(self, assignments: Mapping[str, str]) -> None:
+    def _infer_placeholders(self, config: DotConfig) -> None:
         """Offline: choose $(success,...) answers so that the symbols using them come out as in
         the input .config (a probe assumed to succeed, unless that contradicts the .config)."""
         for owner, placeholders in self._placeholders.items():
-            raw = assignments.get(owner.name)
-            if self._agrees(owner, raw):
+            if self._agrees(owner, config):
                 continue
             for placeholder in placeholders:
                 self._set_placeholder(placeholder, False)
-            if self._agrees(owner, raw):
+            if self._agrees(owner, config):
                 continue
             for placeholder in placeholders:
                 self._set_placeholder(placeholder, True)
             for placeholder in placeholders:
                 self._set_placeholder(placeholder, False)
-                if self._agrees(owner, raw):
+                if self._agrees(owner, config):
                     break
                 self._set_placeholder(placeholder, True)
 
-    def _apply_pins(self, assignments: Mapping[str, str]) -> None:
+    def _apply_pins(self, config: DotConfig) -> None:
         # A .config written by make has CONFIG_CC_VERSION_TEXT (v4.18+): an absent promptless
         # probe symbol was then n. A fragment or minimal defconfig says nothing about them.
+        assignments = config.assignments
         full = "CC_VERSION_TEXT" in assignments
         for sym in self._probe_syms:
-            raw = assignments.get(sym.name)
+            assignment = assignments.get(sym.name)
             value: str | None
-            if raw is not None:
-                value = _requested_value(sym, raw)
+            if assignment is not None:
+                value = _requested_value(sym, assignment.value, sym.name in config.quoted)
             elif full and sym.orig_type in (compat.BOOL, compat.TRISTATE):
                 value = "n"
             else:
@@ -326,14 +293,11 @@ class LoadedTree:
         for placeholders in self._placeholders.values():
             for placeholder in placeholders:
                 self._set_placeholder(placeholder, True)
-        assignments: Mapping[str, str]
-        if parsed is None:
-            assignments = compat.assignment_values(config_text, kconf.config_prefix)
-        else:
-            assignments = _RawValues(parsed)
-        self._assignments = assignments
+        # Text is read as kconfiglib reads it below: lines it skips are skipped here too.
+        config = parsed or parse_dotconfig(ConfigInput(config_name, config_text), lenient=True)
+        self._config = config
         if not self.spec.probe:
-            self._apply_pins(assignments)
+            self._apply_pins(config)
         if (
             parsed is None
             or parsed.repeated
@@ -343,9 +307,10 @@ class LoadedTree:
                 kconf.load_config_text(config_text, config_name)
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot load config: {exc}", path=config_name) from exc
-        self.probes_from_config = self.spec.probe or "CC_VERSION_TEXT" in assignments
-        if not self.spec.probe and "CC_VERSION_TEXT" in assignments:
-            self._infer_placeholders(assignments)
+        full = "CC_VERSION_TEXT" in config.assignments
+        self.probes_from_config = self.spec.probe or full
+        if not self.spec.probe and full:
+            self._infer_placeholders(config)
         self.config_name = config_name
 
     def header(self) -> str:
@@ -375,12 +340,15 @@ class LoadedTree:
         """Values assigned in the loaded .config (to symbols the tree defines) that differ in
         the resolved result, in the order the symbols appear in the input."""
         out: list[DroppedValue] = []
+        config = self._config
+        if config is None:
+            return out
         syms = self.kconf.syms
-        for name, raw in self._assignments.items():
+        for name, assignment in config.assignments.items():
             sym = syms.get(name)
             if sym is None or not sym.nodes:
                 continue
-            requested = _requested_value(sym, raw)
+            requested = _requested_value(sym, assignment.value, name in config.quoted)
             if requested is None:
                 continue
             actual = str(sym.str_value)

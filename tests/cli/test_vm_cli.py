@@ -127,7 +127,8 @@ def test_vhost_on_with_tun_m_explains_the_cap(
 ) -> None:
     """Debian's amd64 config has TUN=m; asking VHOST_NET=y gets m, and the report says why."""
     text = Path(corpus("6.12", "debian-amd64-none.config")).read_text()
-    assert "CONFIG_TUN=m\n" in text and "CONFIG_VHOST_NET=m\n" in text
+    assert "CONFIG_TUN=m\n" in text
+    assert "CONFIG_VHOST_NET=m\n" in text
     host = tmp_path / "host.config"
     host.write_text(text.replace("CONFIG_VHOST_NET=m\n", "CONFIG_VHOST_NET=y\n"))
     run = kcheck(
@@ -149,7 +150,8 @@ def test_vhost_on_with_tun_m_explains_the_cap(
     vhost = results(json.loads(run.out))["VHOST_NET"]
     assert (vhost["status"], vhost["actual"], vhost["requested"]) == ("pass", "m", "y")
     assert "vhost=on" in vhost["origin"]
-    assert "capped at m by" in vhost["why"] and "TUN" in vhost["why"]
+    assert "capped at m by" in vhost["why"]
+    assert "TUN" in vhost["why"]
 
 
 def test_bridge_backend_fails_a_host_without_bridge(
@@ -170,7 +172,8 @@ def test_bridge_backend_fails_a_host_without_bridge(
     )
     assert run.code == 1, run.err
     bridge_rows = [line for line in run.out.splitlines() if line.startswith("BRIDGE ")]
-    assert bridge_rows and "FAIL" in bridge_rows[0]
+    assert bridge_rows
+    assert "FAIL" in bridge_rows[0]
     assert "[-netdev bridge" in run.out
 
 
@@ -226,7 +229,8 @@ def test_unknown_device_is_a_warning_not_a_silent_pass(
         "-device",
         "frobnicator-pci",
     )
-    assert "warning:" in run.err and "frobnicator-pci" in run.err
+    assert "warning:" in run.err
+    assert "frobnicator-pci" in run.err
     assert any("frobnicator-pci" in notice for notice in json.loads(run.out)["notices"])
 
 
@@ -325,7 +329,8 @@ def test_bad_input_is_one_line_and_exit_2(
     run = kcheck("vm", *args)
     assert run.code == 2, (run.out, run.err)
     lines = run.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("kcheck: error: "), run.err
+    assert len(lines) == 1, run.err
+    assert lines[0].startswith("kcheck: error: "), run.err
     assert message in lines[0]
     assert not (tmp_path / "out.config").exists()
 

@@ -13,10 +13,18 @@ from kcheck.errors import InputError
 from kcheck.kernel.dotconfig import (
     ConfigInput,
     DotConfig,
+    Fragment,
+    Line,
     detect_arch,
+    format_assignment,
+    merge_config_text,
     parse_dotconfig,
+    parse_fragment,
     read_config,
+    read_lines,
+    value_type,
 )
+from kcheck.model import SymbolType
 
 SAMPLE = """#
 # Automatically generated file; DO NOT EDIT.
@@ -215,3 +223,93 @@ def test_truncated_gzip_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "cut.gz").write_bytes(data[: len(data) - 10])
     with pytest.raises(InputError, match="truncated gzip data"):
         read_config(str(tmp_path / "cut.gz"))
+
+
+# --------------------------------------------------------------------------------------------
+# Fragments, the writer and merge_config.sh's merge
+
+
+def fragment(text: str) -> Fragment:
+    return parse_fragment(ConfigInput("f.config", text))
+
+
+def test_fragment_keeps_every_assignment_with_its_line() -> None:
+    frag = fragment('# comment\nCONFIG_A=y\n\n# CONFIG_B is not set\nCONFIG_S="x \\"y\\""\n')
+    assert frag.lines == (
+        Line("A", "y", False, 2),
+        Line("B", "n", False, 4),
+        Line("S", 'x "y"', True, 5),
+    )
+    assert frag.repeats == ()
+
+
+def test_fragment_reports_a_repeated_symbol_with_both_lines() -> None:
+    frag = fragment("CONFIG_A=y\nCONFIG_B=m\nCONFIG_A=y\n# CONFIG_B is not set\n")
+    assert [(r.first.symbol, r.first.line, r.then.line) for r in frag.repeats] == [
+        ("A", 1, 3),
+        ("B", 2, 4),
+    ]
+    # The last one wins, as in merge_config.sh and the kernel.
+    assert {name: line.value for name, line in frag.assignments.items()} == {"A": "y", "B": "n"}
+
+
+def test_a_fragment_may_assign_nothing() -> None:
+    assert fragment("# only a comment\n").lines == ()
+    with pytest.raises(InputError, match="no CONFIG_ assignments"):
+        parse("# only a comment\n")
+
+
+def test_fragment_errors_name_file_and_line() -> None:
+    with pytest.raises(InputError, match=r"^f.config:2: not a config line"):
+        fragment("CONFIG_A=y\nA=y\n")
+    with pytest.raises(InputError, match=r"^f.config:1: indented assignment"):
+        fragment("  CONFIG_A=y\n")
+
+
+def test_lenient_reading_skips_what_the_kernel_skips() -> None:
+    text = 'CONFIG_A=y\nA=y\n  CONFIG_B=y\nCONFIG_S="open\nCONFIG_C=m\n'
+    assert [line.symbol for line in read_lines(ConfigInput("t", text), lenient=True)] == ["A", "C"]
+    assert parse_dotconfig(ConfigInput("t", "junk\n"), lenient=True).assignments == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "line"),
+    [
+        ("y", SymbolType.BOOL, "CONFIG_X=y"),
+        ("n", SymbolType.BOOL, "# CONFIG_X is not set"),
+        ("n", SymbolType.TRISTATE, "# CONFIG_X is not set"),
+        ("n", SymbolType.UNKNOWN, "# CONFIG_X is not set"),
+        ("n", SymbolType.STRING, 'CONFIG_X="n"'),
+        ("-1", SymbolType.INT, "CONFIG_X=-1"),
+        ("0x1000000", SymbolType.HEX, "CONFIG_X=0x1000000"),
+        ("", SymbolType.STRING, 'CONFIG_X=""'),
+        ('a "b" \\c', SymbolType.STRING, 'CONFIG_X="a \\"b\\" \\\\c"'),
+    ],
+)
+def test_writer_writes_as_conf_write(value: str, kind: SymbolType, line: str) -> None:
+    assert format_assignment("X", value, kind) == line
+
+
+@pytest.mark.parametrize(
+    ("value", "quoted", "kind"),
+    [
+        ("m", False, SymbolType.TRISTATE),
+        ("0x1000000", False, SymbolType.HEX),
+        ("0XfF", False, SymbolType.HEX),
+        ("-1", False, SymbolType.INT),
+        ("64", False, SymbolType.INT),
+        ("64", True, SymbolType.STRING),
+        ("y", True, SymbolType.STRING),
+        ("0x", False, SymbolType.STRING),
+        ("1.5", False, SymbolType.STRING),
+        ("--1", False, SymbolType.STRING),
+    ],
+)
+def test_value_type_from_the_form_of_a_value(value: str, quoted: bool, kind: SymbolType) -> None:
+    assert value_type(value, quoted) is kind
+
+
+def test_merge_drops_the_base_lines_of_assigned_symbols_and_appends_the_fragment() -> None:
+    base = "CONFIG_A=y\n# CONFIG_B is not set\nCONFIG_AB=y\nCONFIG_C=m\n"
+    frag = "# why\nCONFIG_B=y\n# CONFIG_A is not set\n"
+    assert merge_config_text(base, frag) == "CONFIG_AB=y\nCONFIG_C=m\n" + "\n" + frag

@@ -87,20 +87,28 @@ def test_apply_fragment_is_merge_then_olddefconfig(parse_case: ParseCase) -> Non
     assert tree.value("BUS") == "n"  # the original config is loaded again
 
 
-def test_fix_without_a_tree_lists_only_requested_symbols(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _fix_without_a_tree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, profile: str, config_text: str
+) -> FixPlan:
     config = tmp_path / "in.config"
-    config.write_text(
-        "# Linux/x86_64 6.12.0 Kernel Configuration\nCONFIG_X86_64=y\nCONFIG_X86=y\n"
-        "CONFIG_PCI=y\n# CONFIG_VIRTIO_PCI is not set\n# CONFIG_VIRTIO_NET is not set\n"
-        "CONFIG_VIRTIO_BLK=y\nCONFIG_KVM_GUEST=y\n# CONFIG_VIRTIO_CONSOLE is not set\n"
-    )
+    config.write_text(config_text)
     monkeypatch.chdir(tmp_path)
     loaded = app.load_inputs(app.Inputs(config=str(config)), lambda _m: None)
     assert loaded.tree is None
-    report = app.check_loaded(load_profile("guest"), loaded)
-    plan = fixer.fix(report, None, loaded.config.text)
+    return fixer.fix(app.check_loaded(load_profile(profile), loaded), None, loaded.config.text)
+
+
+def test_fix_without_a_tree_lists_only_requested_symbols(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = _fix_without_a_tree(
+        tmp_path,
+        monkeypatch,
+        "guest",
+        "# Linux/x86_64 6.12.0 Kernel Configuration\nCONFIG_X86_64=y\nCONFIG_X86=y\n"
+        "CONFIG_PCI=y\n# CONFIG_VIRTIO_PCI is not set\n# CONFIG_VIRTIO_NET is not set\n"
+        "CONFIG_VIRTIO_BLK=y\nCONFIG_KVM_GUEST=y\n# CONFIG_VIRTIO_CONSOLE is not set\n",
+    )
     assert not plan.dependencies_verified
     assert plan.verification is None
     assert {c.symbol: c.value for c in plan.changes} == {
@@ -111,3 +119,41 @@ def test_fix_without_a_tree_lists_only_requested_symbols(
     assert next(c for c in plan.changes if c.symbol == "VIRTIO_PCI").required_by == (
         "virtio-transport/pci/virtio-pci",
     )
+
+
+def test_fix_without_a_tree_writes_numbers_bare_and_strings_quoted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without a tree nothing knows the symbols' types; the kernel refuses
+    # CONFIG_PHYSICAL_START="0x1000000" and CONFIG_NR_CPUS="-1" (issue 13).
+    profile = tmp_path / "numbers.toml"
+    profile.write_text(
+        '[profile]\nname = "numbers"\ndescription = "int, hex and string wants"\n'
+        '[[requirement]]\nid = "start"\nsymbol = "PHYSICAL_START"\nwant = "== 0x1000000"\n'
+        'level = "required"\nreason = "r"\n'
+        '[[requirement]]\nid = "cpus"\nsymbol = "NR_CPUS"\nwant = "== -1"\n'
+        'level = "required"\nreason = "r"\n'
+        '[[requirement]]\nid = "ranks"\nsymbol = "NR_RANKS"\nwant = ">= 4"\n'
+        'level = "required"\nreason = "r"\n'
+        '[[requirement]]\nid = "digits"\nsymbol = "DIGITS"\nwant = \'== "123"\'\n'
+        'level = "required"\nreason = "r"\n'
+        '[[requirement]]\nid = "cmdline"\nsymbol = "CMDLINE"\n'
+        'want = \'"console=ttyS0 \\"x\\""\'\nlevel = "required"\nreason = "r"\n'
+    )
+    plan = _fix_without_a_tree(
+        tmp_path,
+        monkeypatch,
+        str(profile),
+        "# Linux/x86_64 6.12.0 Kernel Configuration\nCONFIG_X86_64=y\n"
+        'CONFIG_PHYSICAL_START=0x200000\nCONFIG_NR_CPUS=8\nCONFIG_NR_RANKS=1\nCONFIG_DIGITS="1"\n'
+        'CONFIG_CMDLINE=""\n',
+    )
+    text = render_fragment(plan)
+    assignments = [line for line in text.splitlines() if line.startswith("CONFIG_")]
+    assert assignments == [
+        "CONFIG_PHYSICAL_START=0x1000000",
+        "CONFIG_NR_CPUS=-1",
+        "CONFIG_NR_RANKS=4",
+        'CONFIG_DIGITS="123"',
+        'CONFIG_CMDLINE="console=ttyS0 \\"x\\""',
+    ]
