@@ -73,6 +73,8 @@ from kcheck.kernel.compat import (
 from kcheck.kernel.dotconfig import ConfigInput, parse_dotconfig
 from kcheck.kernel.state import changed_since, inputs, restore, same_inputs, snapshot
 from kcheck.kernel.tree import LoadedTree
+from kcheck.kernel.values import tristate_value, visibility
+from kcheck.kernel.versions import Rules
 from kcheck.model import (
     EffectKind,
     FixChange,
@@ -338,6 +340,7 @@ class _Planner:
         self._kinds: dict[Any, int] = {}
         self._selects: dict[Any, list[tuple[Any, Any]]] = {}
         self._transitional: Collection[Any] = getattr(tree.kconf, "transitional_syms", ())
+        self.rules: Rules = tree.kconf.kc_rules
         # What the loaded config itself assigns (a user value), per symbol.
         self.asked: dict[Any, str] = {}
         self.blocks: list[str] = []
@@ -861,14 +864,14 @@ class _Planner:
         return kind
 
     def value(self, sym: Any) -> str:
-        """:func:`_value` now, remembered until the moves change, and worked out here, as the
-        value rules of kcheck.kernel.compat give it, for a bool/tristate outside any choice
-        (:meth:`kind`) that nothing implies with its direct dependencies met: its user value
-        up to its visibility if it has one that counts, else its first default that applies,
-        or what selects it if that is higher (m taken as y for a bool). The values of the
-        symbols in those expressions are taken the same way (:meth:`tri`), and a select from
-        a symbol that is always off (:meth:`always_off`) is not even computed. Most of what a
-        walk visits is such: the drivers under a menu, and the helpers they select."""
+        """:func:`_value` now, remembered until the moves change. For a bool/tristate outside
+        any choice (:meth:`kind`) it is computed here by the one value rule,
+        :func:`kcheck.kernel.values.tristate_value`, with the values of the symbols it reads
+        taken the same way (:meth:`tri`): what cannot matter is not computed (no visibility
+        without a user value that counts, no defaults when all are n or the direct
+        dependencies are n, no selects once the value is y) and a select from a symbol that is
+        always off (:meth:`always_off`) is not even looked at. Most of what a walk visits is
+        such: the drivers under a menu, and the helpers they select."""
         memo = self.state.memo
         found = memo.get(sym)
         if found is None:
@@ -881,52 +884,33 @@ class _Planner:
             kind = self.kind(sym)
         if not kind:
             return _value(sym)
-        n = self.kconf.n
-        user: int | None = None if kind & _NO_PROMPT else sym.user_value
-        if not user and kind & _OFF_BY_DEFAULT and sym.weak_rev_dep is n:
-            # No user value (or n), no default but n, nothing implies it: only selects count.
-            val = N if kind & _PLAIN else self.selected(sym)
+        user = sym.user_value
+        if (
+            kind & _NO_PROMPT
+            or user is None
+            or (not user and kind & _OFF_BY_DEFAULT and sym.weak_rev_dep is self.kconf.n)
+        ):
+            # No user value counts, or n where only a select can turn it on: its visibility
+            # cannot matter.
+            vis = N
         else:
-            val = N
-            direct = None
-            vis = N if user is None else self.visibility(sym)
-            if vis and user is not None:
-                val = min(user, vis)  # the user value, up to the prompt's visibility
-            elif not kind & _OFF_BY_DEFAULT:
-                direct = self.tri(sym.direct_dep)
-                if direct:
-                    for default, cond in sym.defaults:
-                        cond_val = self.tri(cond)
-                        if cond_val:
-                            val = min(self.tri(default), cond_val)
-                            break
-            if not vis and sym.weak_rev_dep is not n:
-                if direct is None:
-                    direct = self.tri(sym.direct_dep)
-                if direct:
-                    return _value(sym)  # an imply counts
-            if val != Y:
-                val = max(val, self.selected(sym))
-        if val == M:
-            if sym.weak_rev_dep is not n:
-                return _value(sym)  # (before v5.7 an imply of y also raises an m)
-            if sym.type is BOOL:
-                val = Y
+            vis = self.visibility(sym)
+        if (vis and user is not None) or kind & _OFF_BY_DEFAULT or not self.tri(sym.direct_dep):
+            defaults: Sequence[tuple[Any, Any]] = ()
+        else:
+            defaults = sym.defaults
+        val, _write = tristate_value(
+            sym, vis, self.rules, self.tri, self.selected, defaults, need_write=False
+        )
         return _TRI[val]
 
     def visibility(self, sym: Any) -> int:
-        """kconfiglib's visibility of a symbol outside any choice, its prompts' conditions
-        taken with :meth:`tri`."""
+        """kconfiglib's visibility (:func:`kcheck.kernel.values.visibility`), its prompts'
+        conditions taken with :meth:`tri`."""
         cached = sym._cached_vis
         if cached is not None:
             return int(cached)
-        vis = N
-        for node in sym.nodes:
-            if node.prompt:
-                vis = max(vis, self.tri(node.prompt[1]))
-        if vis == M and sym.type is not TRISTATE:
-            vis = Y
-        return vis
+        return visibility(sym, self.tri)
 
     def tri(self, expr: Any) -> int:
         """kconfiglib's expr_value now, the values of bool/tristate symbols from
