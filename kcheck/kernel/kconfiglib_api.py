@@ -12,6 +12,8 @@ from typing import Any
 
 import kconfiglib
 
+from kcheck.model import SymbolType
+
 # kconfiglib internals we build on (stable: the PyPI version is pinned to 14.1.0).
 K: Any = kconfiglib
 Symbol: Any = K.Symbol
@@ -48,3 +50,17 @@ DEFAULT_TOKENS: frozenset[int] = frozenset(
 )
 RELATIONS: frozenset[int] = K._RELATIONS
 BOOL_TRISTATE: frozenset[int] = frozenset({BOOL, TRISTATE})
+split_expr: Callable[[Any, int], list[Any]] = K.split_expr
+
+_SYMBOL_TYPES = {
+    BOOL: SymbolType.BOOL,
+    TRISTATE: SymbolType.TRISTATE,
+    INT: SymbolType.INT,
+    HEX: SymbolType.HEX,
+    STRING: SymbolType.STRING,
+}
+
+
+def symbol_type(sc: Any) -> SymbolType:
+    """A symbol's Kconfig type as kcheck names it (UNKNOWN for an undefined symbol)."""
+    return _SYMBOL_TYPES.get(sc.orig_type, SymbolType.UNKNOWN)

@@ -13,16 +13,9 @@ from typing import Any
 import kconfiglib
 
 from kcheck.kernel.dotconfig import DotConfig
+from kcheck.kernel.kconfiglib_api import symbol_type
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import SymbolType, Tristate
-
-_TYPES = {
-    kconfiglib.BOOL: SymbolType.BOOL,
-    kconfiglib.TRISTATE: SymbolType.TRISTATE,
-    kconfiglib.INT: SymbolType.INT,
-    kconfiglib.HEX: SymbolType.HEX,
-    kconfiglib.STRING: SymbolType.STRING,
-}
 
 
 def _defined(sym: Any) -> bool:
@@ -51,7 +44,7 @@ class TreeView:
         sym = self._sym(name)
         if sym is None:
             return SymbolType.UNKNOWN
-        return _TYPES.get(sym.orig_type, SymbolType.UNKNOWN)
+        return symbol_type(sym)
 
     def value(self, name: str) -> str | None:
         sym = self._sym(name)
