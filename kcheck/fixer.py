@@ -15,13 +15,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
+from kcheck.explain import preferences_from_results
 from kcheck.kernel.planner import plan
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import (
     FixChange,
     FixPlan,
     FixTarget,
-    Level,
     NodeKind,
     Report,
     Result,
@@ -31,7 +31,6 @@ from kcheck.model import (
 
 __all__ = ["fix", "preferences", "targets_from_report"]
 
-_RANK = {Level.REQUIRED: 0, Level.RECOMMENDED: 1, Level.OPTIONAL: 2}
 _TRISTATES = ("y", "m", "n")
 _COMPARISON = re.compile(r"^\s*(==|!=|<=|>=|<|>|=)\s*(.*?)\s*$")
 
@@ -101,26 +100,12 @@ def targets_from_report(
     return tuple(targets), tuple(keep)
 
 
-def _leaves(results: tuple[Result, ...]) -> Iterator[Result]:
-    for result in results:
-        if result.kind is NodeKind.SYMBOL:
-            yield result
-        yield from _leaves(result.children)
-
-
 def preferences(report: Report) -> dict[str, int]:
     """Symbol -> rank of the strongest requirement that wants it (0 required, 1 recommended,
-    2 optional): the planner turns a promptless symbol on only through its best-ranked
-    selectors, as ``kcheck explain`` proposes them."""
-    ranks: dict[str, int] = {}
-    for leaf in _leaves(report.results):
-        if leaf.status in (Status.NOT_APPLICABLE, Status.UNKNOWN) or not leaf.symbol:
-            continue
-        if leaf.expected.strip() == "n":
-            continue
-        rank = _RANK[leaf.level]
-        ranks[leaf.symbol] = min(rank, ranks.get(leaf.symbol, rank))
-    return ranks
+    2 optional): the same preferences ``--explain`` ranks selectors by
+    (:func:`kcheck.explain.preferences_from_results`), so the planner turns a promptless
+    symbol on through the selectors ``explain`` proposes."""
+    return preferences_from_results(report.results)
 
 
 def fix(

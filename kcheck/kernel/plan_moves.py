@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from kcheck.expr import compare
+from kcheck.kernel.chain import rank_routes
 from kcheck.kernel.kconfiglib_api import (
     AND,
     BOOL,
@@ -41,8 +42,6 @@ from kcheck.model import FixTarget, NodeKind, SymbolType, Tristate
 __all__ = ["MoveFinder", "choice_name", "target_leaves", "wanted_text"]
 
 N, M, Y = 0, 1, 2
-# How many selectors of a promptless symbol are tried when none is wanted or local.
-_MAX_FALLBACK_SELECTORS = 3
 
 
 def _is_sym(item: Any) -> bool:
@@ -216,47 +215,14 @@ class MoveFinder(ValueModel):
         return sym.rev_dep is not self.kconf.n or bool(sym.defaults)
 
     def routes(self, sym: Any, want: int, path: tuple[Any, ...]) -> list[Move]:
-        """Turning a symbol on through what selects (or implies, or defaults) it, ranked."""
-        has_prompt = bool(_prompt_conds(sym))
-        target_file = sym.nodes[0].filename
-        candidates: list[tuple[tuple[int, int], int, int, Any, str]] = []
-        order = 0
-        for attr, via in (("rev_dep", "select"), ("weak_rev_dep", "imply")):
-            for term in split_expr(getattr(sym, attr), OR):
-                parts = split_expr(term, AND)
-                selector = next((p for p in parts if _is_sym(p)), None)
-                if selector is None or selector in path:
-                    continue
-                rank = self.prefer.get(str(selector.name), 3)
-                if has_prompt and rank == 3:
-                    continue  # a symbol with a prompt is set by hand, not by a side door
-                same = 0 if selector.nodes[0].filename == target_file else 1
-                route = term if via == "select" else (AND, term, sym.direct_dep)
-                cost = sum(1 for p in parts if expr_value(p) < want)
-                candidates.append(((rank, same), cost, order, route, f"{via} {selector.name}"))
-                order += 1
-        if not has_prompt:
-            for value, cond in sym.defaults:
-                if value.__class__ is Symbol and value.is_constant:
-                    if expr_value(value) < want:
-                        continue
-                    route = cond
-                else:
-                    route = (AND, value, cond)
-                cost = 1
-                candidates.append(((3, 0), cost, order, route, "default"))
-                order += 1
-        if not candidates:
-            return []
-        best = min(c[0] for c in candidates)
-        group = sorted((c for c in candidates if c[0] == best), key=lambda c: (c[1], c[2]))
-        if best == (3, 1):
-            group = group[:_MAX_FALLBACK_SELECTORS]
+        """Turning a symbol on through what selects (or implies, or defaults) it: the routes
+        ``kcheck explain`` proposes (:func:`kcheck.kernel.chain.rank_routes`), best first."""
+        proposed, _rest = rank_routes(sym, want, self.prefer, {str(s.name) for s in path})
         moves: list[Move] = []
-        for _key, _cost, _order, route, _label in group:
-            moves += self.expr(route, want, path)
-        if not moves:
-            names = ", ".join(c[4] for c in group)
+        for route in proposed:
+            moves += self.expr(route.expr, want, path)
+        if proposed and not moves:
+            names = ", ".join(route.label for route in proposed)
             self.block(path, f"{path[-1].name} has no prompt; none of its ways on works ({names})")
         return moves
 
