@@ -11,7 +11,6 @@ dependencies are unverified.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -19,6 +18,7 @@ from kcheck.explain import preferences_from_results
 from kcheck.kernel.planner import plan
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import (
+    DEFAULT_EXPECT,
     FixChange,
     FixPlan,
     FixTarget,
@@ -31,27 +31,6 @@ from kcheck.model import (
 
 __all__ = ["fix", "preferences", "targets_from_report"]
 
-_TRISTATES = ("y", "m", "n")
-_COMPARISON = re.compile(r"^\s*(==|!=|<=|>=|<|>|=)\s*(.*?)\s*$")
-
-
-def _unquote(text: str) -> str:
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", text[1:-1])
-    return text
-
-
-def _expectation(text: str) -> tuple[tuple[str, ...], str | None, str | None]:
-    """(allowed values, op, operand) from a result's ``expected`` text."""
-    parts = tuple(part.strip() for part in text.split("|"))
-    if parts and all(part in _TRISTATES for part in parts):
-        return parts, None, None
-    match = _COMPARISON.match(text)
-    if match:
-        op = "==" if match.group(1) == "=" else match.group(1)
-        return (), op, _unquote(match.group(2))
-    return (), "==", _unquote(text.strip())
-
 
 def _target(result: Result) -> FixTarget | None:
     """The result as a target, without the members that do not apply (or cannot be known)."""
@@ -60,15 +39,12 @@ def _target(result: Result) -> FixTarget | None:
     if result.kind is NodeKind.SYMBOL:
         if not result.symbol:
             return None
-        allowed, op, operand = _expectation(result.expected or "y|m")
         return FixTarget(
             id=result.id,
             kind=NodeKind.SYMBOL,
             level=result.level,
             symbol=result.symbol,
-            allowed=allowed,
-            op=op,
-            operand=operand,
+            expect=result.expect or DEFAULT_EXPECT,
         )
     children = tuple(t for t in (_target(child) for child in result.children) if t is not None)
     if not children:
@@ -166,9 +142,10 @@ def _unverified(report: Report, include_optional: bool) -> Iterator[FixChange]:
             if leaf.symbol in seen:
                 continue
             seen.add(leaf.symbol)
-            allowed, op, operand = _expectation(leaf.expected or "y|m")
-            if allowed:
-                value, kind = allowed[0], SymbolType.TRISTATE
+            expect = leaf.expect or DEFAULT_EXPECT
+            op, operand = expect.op, expect.operand
+            if expect.allowed:
+                value, kind = str(expect.allowed[0]), SymbolType.TRISTATE
             elif op in ("==", ">=", "<=") and operand is not None:
                 value, kind = (
                     operand,

@@ -13,10 +13,11 @@ What blocks a branch is recorded (:attr:`MoveFinder.blocks`) for targets no plan
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from kcheck.expr import compare
+from kcheck.expr import holds
 from kcheck.kernel.chain import rank_routes
 from kcheck.kernel.kconfiglib_api import (
     AND,
@@ -37,7 +38,7 @@ from kcheck.kernel.kconfiglib_api import (
 )
 from kcheck.kernel.plan_values import TRI, Move, ValueModel, current_value
 from kcheck.kernel.tree import LoadedTree
-from kcheck.model import FixTarget, NodeKind, SymbolType, Tristate
+from kcheck.model import Expectation, FixTarget, NodeKind, SymbolType, Tristate
 
 __all__ = ["MoveFinder", "choice_name", "target_leaves", "wanted_text"]
 
@@ -88,14 +89,12 @@ class MoveFinder(ValueModel):
         return all(self.holds(child) for child in target.children)
 
     def leaf_holds(self, target: FixTarget) -> bool:
+        """The check's own rule (:func:`kcheck.expr.holds`) on the value now; a symbol this
+        tree does not define is n."""
         sym = self.tree.sym(target.symbol)
         if sym is None:
-            return target.op is None and "n" in target.allowed
-        value = current_value(sym)
-        if target.op is None:
-            return value in target.allowed
-        kind = symbol_type(sym)
-        return compare(target.op, (kind, value), (SymbolType.UNKNOWN, target.operand or ""))
+            return holds(target.expectation, SymbolType.UNKNOWN, "n")
+        return holds(target.expectation, symbol_type(sym), current_value(sym))
 
     # -- moves ---------------------------------------------------------------------------------
 
@@ -124,17 +123,15 @@ class MoveFinder(ValueModel):
         if sym is None:
             self.block((), f"{target.symbol} is not defined in this tree ({self.tree.arch})")
             return []
-        if target.op is not None:
-            return self.value_moves(sym, target)
+        expect = target.expectation
+        if not expect.is_tristate:
+            return self.value_moves(sym, expect)
         if sym.orig_type not in (BOOL, TRISTATE):
             self.block((sym,), f"{sym.name} is not a bool or tristate")
             return []
         current = sym.tri_value
         moves: list[Move] = []
-        for text in target.allowed:
-            want = Tristate.parse(text)
-            if want is None:
-                continue
+        for want in expect.allowed:
             if want == N:
                 moves += self.lower(sym, N, ())
             elif current < want:
@@ -143,22 +140,24 @@ class MoveFinder(ValueModel):
                 moves += self.lower(sym, int(want), ())
         return unique(moves)
 
-    def value_moves(self, sym: Any, target: FixTarget) -> list[Move]:
+    def value_moves(self, sym: Any, expect: Expectation) -> list[Move]:
         """int/hex/string targets: set the compared-to value (or the next number)."""
         path = (sym,)
-        operand = target.operand or ""
+        op = expect.op
+        operand = expect.operand or ""
         value: str | None = operand
-        if target.op in ("<", ">") and sym.orig_type in (INT, HEX):
-            base = 16 if sym.orig_type is HEX else 10
-            try:
-                number = int(operand, base) + (1 if target.op == ">" else -1)
-            except ValueError:
-                number = None
-            value = None if number is None else (hex(number) if base == 16 else str(number))
-        elif target.op == "!=":
+        if op in ("<", ">"):
+            # The next number for an int or hex; a string has none that kcheck would choose.
+            value = None
+            if sym.orig_type in (INT, HEX):
+                base = 16 if sym.orig_type is HEX else 10
+                with contextlib.suppress(ValueError):
+                    number = int(operand, base) + (1 if op == ">" else -1)
+                    value = hex(number) if base == 16 else str(number)
+        elif op == "!=":
             value = None
         if value is None:
-            self.block(path, f"kcheck cannot choose a value for {sym.name} {target.op} {operand}")
+            self.block(path, f"kcheck cannot choose a value for {sym.name} {expect.text}")
             return []
         if sym.visibility:
             return [Move(sym, value, False)]
@@ -378,6 +377,4 @@ def target_leaves(target: FixTarget) -> Iterator[FixTarget]:
 def wanted_text(target: FixTarget) -> str:
     if target.kind is not NodeKind.SYMBOL:
         return target.kind.value
-    if target.op is not None:
-        return f"{target.op} {target.operand}"
-    return "|".join(target.allowed)
+    return target.expectation.text
