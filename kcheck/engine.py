@@ -15,9 +15,10 @@ import functools
 from collections.abc import Iterable
 
 from kcheck import arches, reasons
-from kcheck.expr import Expr, compare, number, parse_expr, symbols
+from kcheck.expr import Expr, holds, parse_expr, symbols
 from kcheck.expr import evaluate as evaluate_expr
 from kcheck.model import (
+    DEFAULT_EXPECT,
     ConfigView,
     Expectation,
     Level,
@@ -44,9 +45,6 @@ ARCH_SYMBOLS = arches.SYMBOLS
 # A 64- or 32-bit flavour implies its family; the family alone does not say which flavour.
 _FAMILY = arches.FAMILY
 _FAILED = {Level.REQUIRED: Status.FAIL, Level.RECOMMENDED: Status.WARN, Level.OPTIONAL: Status.INFO}
-_ORDERING = ("<", "<=", ">", ">=")
-# What a profile's symbol without ``want`` means; also used for a Requirement built by hand.
-_DEFAULT_EXPECT = Expectation(text="y|m", allowed=frozenset({Tristate.Y, Tristate.M}))
 
 
 def expand_arch_names(names: Iterable[str]) -> frozenset[str]:
@@ -155,7 +153,8 @@ class _Evaluator:
             reason=reason,
             section=req.section,
             symbol=req.symbol,
-            expected=(req.expect or _DEFAULT_EXPECT).text if req.kind is NodeKind.SYMBOL else "",
+            expected=(req.expect or DEFAULT_EXPECT).text if req.kind is NodeKind.SYMBOL else "",
+            expect=(req.expect or DEFAULT_EXPECT) if req.kind is NodeKind.SYMBOL else None,
             children=children,
             origin=req.origin,
         )
@@ -175,7 +174,7 @@ class _Evaluator:
         return Status.UNKNOWN
 
     def symbol(self, req: Requirement) -> Result:
-        expect = req.expect or _DEFAULT_EXPECT
+        expect = req.expect or DEFAULT_EXPECT
         name = self.chosen_name(req)
         names = " / ".join(f"CONFIG_{each}" for each in (req.symbol, *req.aliases))
         if name is Status.NOT_APPLICABLE:
@@ -192,7 +191,7 @@ class _Evaluator:
         requested = self.view.requested(name)
         if requested == value:
             requested = None
-        if _matches(expect, self.view.symbol_type(name), value):
+        if holds(expect, self.view.symbol_type(name), value):
             status, why = Status.PASS, None
             if requested is not None:
                 # Met, but not with the value the config asks for: say what keeps that value
@@ -209,6 +208,7 @@ class _Evaluator:
             section=req.section,
             symbol=name,
             expected=expect.text,
+            expect=expect,
             actual=value,
             requested=requested,
             why=why,
@@ -268,19 +268,5 @@ def _as_requested(requested: str) -> Expectation:
     """An expectation met only by the value the .config asks for."""
     parsed = Tristate.parse(requested)
     if parsed is None:
-        return Expectation(text=requested, op="==", operand=requested)
-    return Expectation(text=requested, allowed=frozenset({parsed}))
-
-
-def _matches(expect: Expectation, kind: SymbolType, value: str) -> bool:
-    if expect.is_tristate:
-        parsed = Tristate.parse(value)
-        return parsed is not None and parsed in expect.allowed
-    op = expect.op or "=="
-    typed = (kind, value)
-    operand = (SymbolType.UNKNOWN, expect.operand or "")
-    # An int with no value ("") is not "< 5": ordering needs numbers, unlike Kconfig's
-    # fallback to comparing strings.
-    if op in _ORDERING and (number(typed) is None or number(operand) is None):
-        return False
-    return compare(op, typed, operand)
+        return Expectation.comparison("==", requested)
+    return Expectation(text=requested, allowed=(parsed,))

@@ -9,7 +9,8 @@ is numeric when both sides parse as numbers (bool/tristate as 0/1/2, int in base
 16, anything else in either) and a string comparison otherwise; an undefined symbol is ``n`` and its
 string value is its own name. One addition the kernel does not need: a symbol whose value cannot
 be known (no kernel tree, and the .config does not mention it) makes the result ``None`` unless
-the other side of ``&&``/``||`` decides it anyway.
+the other side of ``&&``/``||`` decides it anyway. A requirement's ``want`` is checked here
+too (:func:`holds`), with the same comparisons.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 
 from kcheck.errors import ProfileError
 from kcheck.kernel.dotconfig import unescape
-from kcheck.model import SymbolType, Tristate
+from kcheck.model import Expectation, SymbolType, Tristate
 
 __all__ = [
     "And",
@@ -33,6 +34,7 @@ __all__ = [
     "Sym",
     "compare",
     "evaluate",
+    "holds",
     "number",
     "parse_expr",
     "symbols",
@@ -314,6 +316,28 @@ def compare(op: str, left: tuple[SymbolType, str], right: tuple[SymbolType, str]
     if op == ">=":
         return diff >= 0
     raise ValueError(f"not a comparison operator: {op!r}")
+
+
+_ORDERING = ("<", "<=", ">", ">=")
+
+
+def holds(expect: Expectation, kind: SymbolType, value: str) -> bool:
+    """Does a symbol of type ``kind`` with final value ``value`` meet a requirement's ``want``?
+
+    The one rule the check (kcheck.engine), the fix planner and the fixer all apply. A
+    bool/tristate want holds when the value is one of those allowed; a comparison as Kconfig
+    compares, except that ``<``/``<=``/``>``/``>=`` need two numbers: a string or an int with
+    no value ("") is not ``< 5``, unlike Kconfig's fallback to comparing strings.
+    """
+    if expect.is_tristate:
+        parsed = Tristate.parse(value)
+        return parsed is not None and parsed in expect.allowed
+    op = expect.op or "=="
+    typed = (kind, value)
+    operand = (SymbolType.UNKNOWN, expect.operand or "")
+    if op in _ORDERING and (number(typed) is None or number(operand) is None):
+        return False
+    return compare(op, typed, operand)
 
 
 def evaluate(expr: Expr, lookup: Lookup) -> Tristate | None:

@@ -11,18 +11,18 @@ dependencies are unverified.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import replace
 
-from kcheck.kernel.dotconfig import unescape, value_type
+from kcheck.explain import preferences_from_results
+from kcheck.kernel.dotconfig import value_type
 from kcheck.kernel.planner import plan
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import (
+    DEFAULT_EXPECT,
     FixChange,
     FixPlan,
     FixTarget,
-    Level,
     NodeKind,
     Report,
     Result,
@@ -32,29 +32,6 @@ from kcheck.model import (
 
 __all__ = ["fix", "preferences", "targets_from_report"]
 
-_RANK = {Level.REQUIRED: 0, Level.RECOMMENDED: 1, Level.OPTIONAL: 2}
-_TRISTATES = ("y", "m", "n")
-_COMPARISON = re.compile(r"^\s*(==|!=|<=|>=|<|>|=)\s*(.*?)\s*$")
-
-
-def _operand(text: str) -> tuple[str, bool]:
-    """A want's operand without its quotes, and whether it had them (a string, not a number)."""
-    if len(text) >= 2 and text[0] == text[-1] == '"':
-        return unescape(text[1:-1]), True
-    return text, False
-
-
-def _expectation(text: str) -> tuple[tuple[str, ...], str | None, str | None, bool]:
-    """(allowed values, op, operand, quoted operand) from a result's ``expected`` text."""
-    parts = tuple(part.strip() for part in text.split("|"))
-    if parts and all(part in _TRISTATES for part in parts):
-        return parts, None, None, False
-    match = _COMPARISON.match(text)
-    if match:
-        op = "==" if match.group(1) == "=" else match.group(1)
-        return (), op, *_operand(match.group(2))
-    return (), "==", *_operand(text.strip())
-
 
 def _target(result: Result) -> FixTarget | None:
     """The result as a target, without the members that do not apply (or cannot be known)."""
@@ -63,15 +40,12 @@ def _target(result: Result) -> FixTarget | None:
     if result.kind is NodeKind.SYMBOL:
         if not result.symbol:
             return None
-        allowed, op, operand, _ = _expectation(result.expected or "y|m")
         return FixTarget(
             id=result.id,
             kind=NodeKind.SYMBOL,
             level=result.level,
             symbol=result.symbol,
-            allowed=allowed,
-            op=op,
-            operand=operand,
+            expect=result.expect or DEFAULT_EXPECT,
         )
     children = tuple(t for t in (_target(child) for child in result.children) if t is not None)
     if not children:
@@ -103,26 +77,12 @@ def targets_from_report(
     return tuple(targets), tuple(keep)
 
 
-def _leaves(results: tuple[Result, ...]) -> Iterator[Result]:
-    for result in results:
-        if result.kind is NodeKind.SYMBOL:
-            yield result
-        yield from _leaves(result.children)
-
-
 def preferences(report: Report) -> dict[str, int]:
     """Symbol -> rank of the strongest requirement that wants it (0 required, 1 recommended,
-    2 optional): the planner turns a promptless symbol on only through its best-ranked
-    selectors, as ``kcheck explain`` proposes them."""
-    ranks: dict[str, int] = {}
-    for leaf in _leaves(report.results):
-        if leaf.status in (Status.NOT_APPLICABLE, Status.UNKNOWN) or not leaf.symbol:
-            continue
-        if leaf.expected.strip() == "n":
-            continue
-        rank = _RANK[leaf.level]
-        ranks[leaf.symbol] = min(rank, ranks.get(leaf.symbol, rank))
-    return ranks
+    2 optional): the same preferences ``--explain`` ranks selectors by
+    (:func:`kcheck.explain.preferences_from_results`), so the planner turns a promptless
+    symbol on through the selectors ``explain`` proposes."""
+    return preferences_from_results(report.results)
 
 
 def fix(
@@ -183,9 +143,11 @@ def _unverified(report: Report, include_optional: bool) -> Iterator[FixChange]:
             if leaf.symbol in seen:
                 continue
             seen.add(leaf.symbol)
-            allowed, op, operand, quoted = _expectation(leaf.expected or "y|m")
-            if allowed:
-                value, kind = allowed[0], SymbolType.TRISTATE
+            expect = leaf.expect or DEFAULT_EXPECT
+            op, operand = expect.op, expect.operand
+            quoted = expect.text.rstrip().endswith('"')
+            if expect.allowed:
+                value, kind = str(expect.allowed[0]), SymbolType.TRISTATE
             elif op in ("==", ">=", "<=") and operand is not None:
                 # No tree knows the symbol's type, so the want's own form says it: a quoted
                 # operand is a string, a number ("== 0x1000000", ">= -1") an int or hex, which

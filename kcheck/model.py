@@ -8,7 +8,7 @@ strings: the reporters decide how a user sees them. Symbols are stored without t
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -87,14 +87,28 @@ class Expectation:
     """What a requirement wants of a symbol's final value.
 
     ``text`` is how the profile wrote it (``"y|m"``, ``"y"``, ``">= 4"``, ``"\"foo\""``).
-    For bool/tristate wants, ``allowed`` holds the accepted values. For int/hex/string
-    symbols ``op`` is one of ``== != < <= > >=`` and ``operand`` the value compared to.
+    For bool/tristate wants, ``allowed`` holds the accepted values in the order written (the
+    first is preferred by a fix). For int/hex/string symbols ``op`` is one of
+    ``== != < <= > >=`` and ``operand`` the value compared to. Built by
+    :func:`kcheck.profiles.parse_want` and carried to the engine, the explanations and the
+    fix; whether a value meets it is :func:`kcheck.expr.holds`.
     """
 
     text: str
-    allowed: frozenset[Tristate] = frozenset()
+    allowed: tuple[Tristate, ...] = ()
     op: str | None = None
     operand: str | None = None
+
+    @classmethod
+    def of_values(cls, values: Iterable[str]) -> Expectation:
+        """``("y", "m")`` -> the expectation ``y|m``."""
+        allowed = tuple(t for t in (Tristate.parse(v) for v in values) if t is not None)
+        return cls(text="|".join(str(t) for t in allowed), allowed=allowed)
+
+    @classmethod
+    def comparison(cls, op: str, operand: str) -> Expectation:
+        """``op operand`` for an int/hex/string symbol, e.g. ``(">=", "4")``."""
+        return cls(text=f"{op} {operand}", op=op, operand=operand)
 
     @property
     def is_tristate(self) -> bool:
@@ -102,7 +116,11 @@ class Expectation:
 
     @property
     def wants_off(self) -> bool:
-        return self.is_tristate and self.allowed == frozenset({Tristate.N})
+        return self.is_tristate and self.allowed == (Tristate.N,)
+
+
+#: What a symbol requirement without ``want`` means: on, built in or as a module.
+DEFAULT_EXPECT = Expectation(text="y|m", allowed=(Tristate.Y, Tristate.M))
 
 
 class NodeKind(enum.StrEnum):
@@ -182,6 +200,9 @@ class Result:
     # The exact command or change that would make it hold, when there is one (runtime checks:
     # "modprobe tun", "usermod -aG kvm $USER").
     hint: str | None = None
+    # ``expected`` as the typed expectation it was read from, for the fix (symbol results the
+    # engine made); not compared, since ``expected`` already says the same.
+    expect: Expectation | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -329,10 +350,13 @@ class Explanation:
 class FixTarget:
     """What a fix must make hold: one requirement (or an alternative/conjunct of one).
 
-    A ``symbol`` target is met when the symbol's final value is one of ``allowed`` (Kconfig
-    values, preferred first: ``("y", "m")``, ``("n",)``), or -- for int/hex/string symbols --
-    when it compares to ``operand`` with ``op``. ``any_of``: one child is enough (the first
-    listed is preferred when costs tie); ``all_of``: every child.
+    A ``symbol`` target is met when the symbol's final value meets ``expect`` (the
+    requirement's own :class:`Expectation`; :func:`kcheck.expr.holds`): one of ``allowed``
+    (Kconfig values, preferred first: ``("y", "m")``, ``("n",)``), or -- for int/hex/string
+    symbols -- compared to ``operand`` with ``op``. A target built by hand may give
+    ``allowed`` or ``op``/``operand`` instead of ``expect``; either way both are filled in.
+    ``any_of``: one child is enough (the first listed is preferred when costs tie);
+    ``all_of``: every child.
     """
 
     id: str
@@ -343,6 +367,28 @@ class FixTarget:
     op: str | None = None
     operand: str | None = None
     children: tuple[FixTarget, ...] = ()
+    expect: Expectation | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind is not NodeKind.SYMBOL:
+            return
+        expect = self.expect
+        if expect is None:
+            if self.op is not None:
+                expect = Expectation.comparison(self.op, self.operand or "")
+            else:
+                expect = Expectation.of_values(self.allowed)
+            object.__setattr__(self, "expect", expect)
+        else:
+            object.__setattr__(self, "allowed", tuple(str(t) for t in expect.allowed))
+            object.__setattr__(self, "op", expect.op)
+            object.__setattr__(self, "operand", expect.operand)
+
+    @property
+    def expectation(self) -> Expectation:
+        """``expect`` of a symbol target (always set by then)."""
+        assert self.expect is not None, "only symbol targets have an expectation"
+        return self.expect
 
 
 class EffectKind(enum.StrEnum):

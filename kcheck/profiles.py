@@ -159,8 +159,8 @@ def parse_want(text: str, *, path: str, line: int | None) -> Expectation:
     want = text.strip()
     if _TRISTATE_WANT.fullmatch(want):
         values = [Tristate.parse(part.strip()) for part in want.split("|")]
-        allowed = frozenset(value for value in values if value is not None)
-        if len(allowed) != len(values):
+        allowed = tuple(value for value in values if value is not None)
+        if len(set(allowed)) != len(values):
             raise ProfileError(f"bad want {text!r}: a value is repeated", path=path, line=line)
         if len(allowed) == 3:
             raise ProfileError(

@@ -16,7 +16,7 @@ selects it. A chain never loops (a symbol already on the path is not entered aga
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ N, M, Y = 0, 1, 2
 ON = frozenset({M, Y})
 # How many alternatives (``||`` operands, selectors) a node lists before saying "and N more".
 MAX_ALTERNATIVES = 4
+# How many selectors are proposed when none is wanted by the profile or in the same file.
+_MAX_FALLBACK = 3
 
 RANKING = (
     "The symbols that select a promptless symbol are ranked: those the profile requires (of "
@@ -113,13 +115,103 @@ def _names(expr: Any) -> set[str]:
     return {item.name for item in _K.expr_items(expr) if _is_sym(item)}
 
 
-@dataclass
-class _Alternative:
-    """One way to turn a promptless symbol on, with its ranking key."""
+def _term_cost(expr: Any, need: int) -> int:
+    if _tri(expr) >= need:
+        return 0
+    if _is_sym(expr):
+        return _cost(expr, need)
+    return 1 + sum(_cost(s, need) for s in _K.expr_items(expr) if _is_sym(s))
 
+
+def _cost(sym: Any, need: int) -> int:
+    """A cheap estimate of how far ``sym`` is from ``need``: its unmet terms, one level."""
+    if sym.tri_value >= need:
+        return 0
+    dep_need = M if sym.type is not TRISTATE else need
+    unmet = sum(1 for t in _split(sym.direct_dep, AND) if _tri(t) < dep_need)
+    promptless = not any(node.prompt for node in sym.nodes)
+    return 1 + 2 * unmet + int(promptless)
+
+
+@dataclass(frozen=True)
+class Route:
+    """One way to turn a symbol on other than setting it: a symbol that selects (``via``
+    ``"select"``) or implies it (``"imply"``), or one of its defaults (``"default"``).
+
+    ``expr`` is what has to be on for it: ``selector && condition``; for an imply also the
+    implied symbol's direct dependencies; for a default its value and condition. ``extra`` are
+    the condition's terms beyond the selector's own dependencies (``select X if Y``: Y), and
+    ``key`` the ranking (:data:`RANKING`): (profile rank, same file, cost, Kconfig order).
+    """
+
+    via: str
+    selector: Any
+    expr: Any
+    extra: tuple[Any, ...]
     key: tuple[int, int, int, int]
-    name: str
-    build: Any  # () -> ChainNode
+    value: Any = None  # a default's value
+    cond: Any = None  # a default's condition
+
+    @property
+    def name(self) -> str:
+        return "default" if self.selector is None else str(self.selector.name)
+
+    @property
+    def label(self) -> str:
+        """``select VIRTIO_PCI``, ``imply X`` or ``default``."""
+        return "default" if self.selector is None else f"{self.via} {self.selector.name}"
+
+
+def rank_routes(
+    sym: Any, want: int, prefer: Mapping[str, int], path: Collection[str] = ()
+) -> tuple[tuple[Route, ...], tuple[Route, ...]]:
+    """The ways to bring ``sym`` up to ``want`` other than setting it, ranked: (proposed,
+    not proposed), each in ranking order. This is the one ranking of selectors: ``kcheck
+    explain`` shows the proposed ones and ``--fix`` tries only those (:data:`RANKING`).
+
+    ``prefer`` maps the symbols a profile wants to 0 (required), 1 (recommended) or 2
+    (optional); a selector in ``path`` (names already on the way here) is left out. A symbol
+    with a prompt is set by hand: only the selectors the profile wants are routes to it, never
+    a side door, and its defaults are not routes.
+    """
+    target = _main_node(sym)
+    has_prompt = any(node.prompt for node in sym.nodes)
+    routes: list[Route] = []
+    order = 0
+    for attr, via in (("rev_dep", "select"), ("weak_rev_dep", "imply")):
+        for term in _split(getattr(sym, attr), OR):
+            parts = _split(term, AND)
+            selector = next((p for p in parts if _is_sym(p) and p.nodes), None)
+            if selector is None or selector.name in path:
+                continue
+            rank = prefer.get(str(selector.name), 3)
+            if has_prompt and rank == 3:
+                continue
+            own = _split(selector.direct_dep, AND)
+            extra = tuple(p for p in parts if p is not selector and p not in own)
+            same_file = _main_node(selector).filename == target.filename
+            cost = _cost(selector, want) + sum(1 for p in extra if _tri(p) < M)
+            expr = term if via == "select" else (AND, term, sym.direct_dep)
+            key = (rank, 0 if same_file else 1, cost, order)
+            routes.append(Route(via, selector, expr, extra, key))
+            order += 1
+    if not has_prompt:
+        for value, cond in sym.defaults:
+            if _tri(value) < want and not _is_sym(value):
+                continue
+            both = cond if value.__class__ is Symbol and value.is_constant else (AND, value, cond)
+            key = (3, 0, _term_cost(both, want), order)
+            routes.append(Route("default", None, both, (), key, value, cond))
+            order += 1
+    routes.sort(key=lambda route: route.key)
+    if not routes:
+        return (), ()
+    best = routes[0].key[:2]
+    if best == (3, 1):
+        proposed = routes[:_MAX_FALLBACK]
+    else:
+        proposed = [route for route in routes if route.key[:2] == best][:MAX_ALTERNATIVES]
+    return tuple(proposed), tuple(route for route in routes if route not in proposed)
 
 
 @dataclass
@@ -353,28 +445,12 @@ class _Builder:
                 return self.symbol(
                     item, frozenset({N, Y}), LinkKind.CAP, depth, path, via, expr_text(expr)
                 )
-        ranked = sorted(operands, key=lambda t: self.term_cost(t, need))
+        ranked = sorted(operands, key=lambda t: _term_cost(t, need))
         shown = ranked[:MAX_ALTERNATIVES]
         children = tuple(self.term(t, need, depth + 1, path, via=None) for t in shown)
         more = len(ranked) - len(shown)
         note = "one of these" + (f" (and {more} more)" if more else "")
         return replace(self.leaf(expr, need, kind, via, note), any_of=True, children=children)
-
-    def term_cost(self, expr: Any, need: int) -> int:
-        if _tri(expr) >= need:
-            return 0
-        if _is_sym(expr):
-            return self.cost(expr, need)
-        return 1 + sum(self.cost(s, need) for s in _K.expr_items(expr) if _is_sym(s))
-
-    def cost(self, sym: Any, need: int) -> int:
-        """A cheap estimate of how far ``sym`` is from ``need``: its unmet terms, one level."""
-        if sym.tri_value >= need:
-            return 0
-        dep_need = M if sym.type is not TRISTATE else need
-        unmet = sum(1 for t in _split(sym.direct_dep, AND) if _tri(t) < dep_need)
-        promptless = not any(node.prompt for node in sym.nodes)
-        return 1 + 2 * unmet + int(promptless)
 
     def choice_visible(
         self,
@@ -544,62 +620,13 @@ class _Builder:
     def selectors(
         self, sym: Any, want: int, depth: int, path: tuple[str, ...]
     ) -> tuple[ChainNode, ...]:
-        """The ways to turn a promptless symbol on, ranked (:data:`RANKING`), as one group."""
-        target = _main_node(sym)
-        alternatives: list[_Alternative] = []
-        order = 0
+        """The ways to turn a promptless symbol on, ranked (:func:`rank_routes`), as one group."""
         allowed = frozenset(v for v in (M, Y) if v >= want)
-        for attr, via in (("rev_dep", "select"), ("weak_rev_dep", "imply")):
-            for term in _split(getattr(sym, attr), OR):
-                parts = _split(term, AND)
-                selector = next((p for p in parts if _is_sym(p) and p.nodes), None)
-                if selector is None or selector.name in path:
-                    continue
-                extra = tuple(
-                    p
-                    for p in parts
-                    if p is not selector and p not in _split(selector.direct_dep, AND)
-                )
-                same_file = _main_node(selector).filename == target.filename
-                key = (
-                    self.prefer.get(str(selector.name), 3),
-                    0 if same_file else 1,
-                    self.cost(selector, want) + sum(1 for p in extra if _tri(p) < M),
-                    order,
-                )
-                order += 1
-
-                def build(s: Any = selector, v: str = via, e: tuple[Any, ...] = extra) -> ChainNode:
-                    condition = " && ".join(expr_text(p) for p in e) or None
-                    via_text = f"{v} {sym.name}" + (f" if {condition}" if condition else "")
-                    return self.symbol(
-                        s, allowed, LinkKind.SELECT, depth + 1, path, via_text, None, e
-                    )
-
-                alternatives.append(_Alternative(key, str(selector.name), build))
-        for value, cond in sym.defaults:
-            if _tri(value) < want and not _is_sym(value):
-                continue
-            both = cond if value.__class__ is Symbol and value.is_constant else (AND, value, cond)
-            key = (3, 0, self.term_cost(both, want), order)
-            order += 1
-
-            def build_default(b: Any = both, v: Any = value, c: Any = cond) -> ChainNode:
-                node = self.term(b, want, depth + 1, path, via="default")
-                text = f"default {expr_text(v)} if {expr_text(c)}"
-                return replace(node, expr=text)
-
-            alternatives.append(_Alternative(key, "default", build_default))
-        if not alternatives:
+        proposed, rest = rank_routes(sym, want, self.prefer, path)
+        if not proposed:
             return ()
-        alternatives.sort(key=lambda a: a.key)
-        best = alternatives[0].key[:2]
-        if best == (3, 1):
-            proposed = alternatives[:3]
-        else:
-            proposed = [a for a in alternatives if a.key[:2] == best][:MAX_ALTERNATIVES]
-        others = tuple(a.name for a in alternatives if a not in proposed and a.name != "default")
-        children = tuple(a.build() for a in proposed)
+        others = tuple(route.name for route in rest if route.selector is not None)
+        children = tuple(self.route(sym, route, allowed, want, depth, path) for route in proposed)
         group = ChainNode(
             kind=LinkKind.SELECT,
             symbol=None,
@@ -613,6 +640,27 @@ class _Builder:
             children=children,
         )
         return (group,)
+
+    def route(
+        self,
+        sym: Any,
+        route: Route,
+        allowed: frozenset[int],
+        want: int,
+        depth: int,
+        path: tuple[str, ...],
+    ) -> ChainNode:
+        """One proposed way on: the selector's own chain, or the default's condition."""
+        if route.selector is None:
+            node = self.term(route.expr, want, depth + 1, path, via="default")
+            return replace(
+                node, expr=f"default {expr_text(route.value)} if {expr_text(route.cond)}"
+            )
+        condition = " && ".join(expr_text(p) for p in route.extra) or None
+        via_text = f"{route.via} {sym.name}" + (f" if {condition}" if condition else "")
+        return self.symbol(
+            route.selector, allowed, LinkKind.SELECT, depth + 1, path, via_text, None, route.extra
+        )
 
     # -- lowering a value ---------------------------------------------------------------------
 

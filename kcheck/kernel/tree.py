@@ -27,7 +27,7 @@ import kconfiglib
 import kcheck
 from kcheck import arches
 from kcheck.errors import InputError, TreeError, UsageError
-from kcheck.kernel import cache, compat
+from kcheck.kernel import cache, compat, configload, kconfiglib_api, values, versions
 from kcheck.kernel.dotconfig import ConfigInput, DotConfig, parse_dotconfig, quote
 from kcheck.kernel.toolchain import (
     OfflineShell,
@@ -377,7 +377,8 @@ class LoadedTree:
 def _code_digest() -> str:
     """The kernel layer's own source: a parse made by other code is never reused."""
     digest = hashlib.sha256()
-    for module in (compat, cache, sys.modules[__name__], sys.modules[ToolchainSpec.__module__]):
+    layer = (compat, configload, kconfiglib_api, values, versions, cache)
+    for module in (*layer, sys.modules[__name__], sys.modules[ToolchainSpec.__module__]):
         path = getattr(module, "__file__", None)
         if path:
             with contextlib.suppress(OSError):

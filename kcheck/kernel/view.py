@@ -14,16 +14,9 @@ import kconfiglib
 
 from kcheck import reasons
 from kcheck.kernel.dotconfig import DotConfig, value_type
+from kcheck.kernel.kconfiglib_api import symbol_type
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import SymbolType, Tristate
-
-_TYPES = {
-    kconfiglib.BOOL: SymbolType.BOOL,
-    kconfiglib.TRISTATE: SymbolType.TRISTATE,
-    kconfiglib.INT: SymbolType.INT,
-    kconfiglib.HEX: SymbolType.HEX,
-    kconfiglib.STRING: SymbolType.STRING,
-}
 
 
 def _defined(sym: Any) -> bool:
@@ -52,7 +45,7 @@ class TreeView:
         sym = self._sym(name)
         if sym is None:
             return SymbolType.UNKNOWN
-        return _TYPES.get(sym.orig_type, SymbolType.UNKNOWN)
+        return symbol_type(sym)
 
     def value(self, name: str) -> str | None:
         sym = self._sym(name)

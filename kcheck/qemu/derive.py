@@ -76,7 +76,7 @@ def _builtin(requirement: Requirement) -> Requirement:
     """The requirement with every tristate want that allows y narrowed to y (built in)."""
     expect = requirement.expect
     if expect is not None and expect.is_tristate and Tristate.Y in expect.allowed:
-        expect = Expectation(text="y", allowed=frozenset({Tristate.Y}))
+        expect = Expectation(text="y", allowed=(Tristate.Y,))
     return replace(
         requirement, expect=expect, children=tuple(_builtin(c) for c in requirement.children)
     )

@@ -119,7 +119,7 @@ def test_guest_virtio_root_overrides_in_place_with_builtin_values() -> None:
     profile = load_profile("guest-virtio-root")
     blk = profile.requirements[2]
     assert blk.id == "virtio-blk"
-    assert blk.expect == Expectation(text="y", allowed=frozenset({Tristate.Y}))
+    assert blk.expect == Expectation(text="y", allowed=(Tristate.Y,))
     wanted = {r.symbol: r.expect for r in walk(profile.requirements[0].children) if r.symbol}
     assert {symbol: e.text for symbol, e in wanted.items() if e} == {
         "PCI": "y",
@@ -183,7 +183,7 @@ def test_symbol_requirement_defaults(tmp_path: Path) -> None:
             reason="the NIC",
             location=Location(path, 4),
             symbol="VIRTIO_NET",
-            expect=Expectation(text="y|m", allowed=frozenset({Tristate.Y, Tristate.M})),
+            expect=Expectation(text="y|m", allowed=(Tristate.Y, Tristate.M)),
         ),
     )
 
@@ -282,7 +282,7 @@ def test_override_replaces_in_place() -> None:
     net = profile.requirements[ids.index("virtio-net")]
     assert (net.reason, net.expect) == (
         "built in for nfsroot",
-        Expectation(text="y", allowed=frozenset({Tristate.Y})),
+        Expectation(text="y", allowed=(Tristate.Y,)),
     )
 
 
@@ -292,11 +292,11 @@ def test_override_replaces_in_place() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("y", Expectation("y", allowed=frozenset({Tristate.Y}))),
-        ("m", Expectation("m", allowed=frozenset({Tristate.M}))),
-        ("n", Expectation("n", allowed=frozenset({Tristate.N}))),
-        ("y|m", Expectation("y|m", allowed=frozenset({Tristate.Y, Tristate.M}))),
-        (" m | n ", Expectation("m | n", allowed=frozenset({Tristate.M, Tristate.N}))),
+        ("y", Expectation("y", allowed=(Tristate.Y,))),
+        ("m", Expectation("m", allowed=(Tristate.M,))),
+        ("n", Expectation("n", allowed=(Tristate.N,))),
+        ("y|m", Expectation("y|m", allowed=(Tristate.Y, Tristate.M))),
+        (" m | n ", Expectation("m | n", allowed=(Tristate.M, Tristate.N))),
         (">= 4", Expectation(">= 4", op=">=", operand="4")),
         ("<5", Expectation("<5", op="<", operand="5")),
         ("== -1", Expectation("== -1", op="==", operand="-1")),
