@@ -21,9 +21,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from kcheck import arches
 from kcheck.engine import expand_arch_names
 from kcheck.kernel.dotconfig import KNOWN_ARCHES
-from kcheck.model import Expectation, Level, Profile, Requirement, Tristate
+from kcheck.model import Expectation, Level, Location, NodeKind, Profile, Requirement, Tristate
 from kcheck.qemu.definition import Backend, VmDefinition
 from kcheck.qemu.knowledge import (
     Binary,
@@ -246,6 +247,59 @@ def _kernel_arches(binary: Binary | None, machine: Machine | None) -> tuple[str,
     return tuple(arch for arch in binary.kernel_arches if arch in wanted)
 
 
+def _flavours(
+    vm: VmDefinition, binary: Binary | None, machine: Machine | None
+) -> tuple[Requirement, ...]:
+    """What the emulator and machine ask of a kernel's word size, as requirements.
+
+    qemu-system-ppc emulates 32-bit CPUs only, so a PowerPC guest must be a 32-bit kernel
+    (PPC32, i.e. PPC64=n); qemu-system-i386 runs only i386 kernels. For each family the
+    emulator runs, when some of its flavours (arches.ARCHES) are not among those the binary
+    and machine run (binaries.toml / machines.toml ``profile_arches``), the kernel must be
+    one that is: one requirement per family, on its flavours' symbols. A fix can then turn
+    a 64-bit config into a 32-bit one, which an architecture check alone could not.
+    """
+    if binary is None:
+        return ()
+    runs = set(expand_arch_names(binary.profile_arches))
+    if machine is not None and machine.profile_arches:
+        runs &= set(expand_arch_names(machine.profile_arches))
+    out = []
+    for family in dict.fromkeys(a.family for a in arches.ARCHES if a.name in runs):
+        flavours = [a for a in arches.ARCHES if a.family == family]
+        allowed = [a for a in flavours if a.name in runs]
+        if len(allowed) == len(flavours) or not allowed:
+            continue
+        names = " or ".join(a.name for a in allowed)
+        reason = f"{vm.binary} runs {names} kernels only on this machine"
+        members = tuple(
+            Requirement(
+                id=a.name,
+                kind=NodeKind.SYMBOL,
+                level=Level.REQUIRED,
+                reason=reason,
+                location=Location(vm.source),
+                symbol=a.symbol,
+                expect=Expectation(text="y", allowed=(Tristate.Y,)),
+            )
+            for a in allowed
+        )
+        out.append(
+            members[0]
+            if len(members) == 1
+            else Requirement(
+                id=f"{family}-flavour",
+                kind=NodeKind.ANY_OF,
+                level=Level.REQUIRED,
+                reason=reason,
+                location=Location(vm.source),
+                children=members,
+            )
+        )
+        out[-1] = replace(out[-1], arch=(family,), id=f"{family}-word-size")
+    return tuple(out)
+
+
 def derive(vm: VmDefinition) -> VmRequirements:
     """The guest and host requirements of ``vm`` (see the module docstring for the rules)."""
     k = knowledge()
@@ -263,6 +317,7 @@ def derive(vm: VmDefinition) -> VmRequirements:
             f"(known: {known}); its requirements are not checked"
         )
     d = _Derivation(vm=vm, k=k, binary=binary, machine=machine, warnings=warnings)
+    d.guest.add(_flavours(vm, binary, machine), "binary", vm.binary_origin)
     if machine is not None:
         d.guest.add(machine.guest, f"machine-{machine.name}", machine_origin)
     _cpu(d, machine_origin)
