@@ -113,6 +113,12 @@ def _builtin_dir() -> Traversable:
         return Path(__file__).resolve().parent.parent / "profiles"
 
 
+def builtin_data(*parts: str) -> Traversable:
+    """A data file shipped beside the built-in profiles, e.g. ``builtin_data("runtime",
+    "host.toml")`` (in a subdirectory, so that it is not listed as a profile)."""
+    return _builtin_dir().joinpath(*parts)
+
+
 def builtin_profiles() -> list[str]:
     """Names of the built-in profiles (their file names without ``.toml``), sorted."""
     directory = _builtin_dir()
