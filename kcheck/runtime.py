@@ -669,7 +669,7 @@ def check_bridge(system: System, name: str, level: Level) -> Result:
     if not up:
         return check.unmet("down", f"bridge {name} is down", system.sudo(f"ip link set {name} up"))
     # A bridge without ports has no carrier (operstate down) until QEMU's tap joins it.
-    return check.passed("up" if operstate in ("up", "unknown", "") else f"up, {operstate}")
+    return check.passed("up" if operstate in ("up", "unknown", "") else f"up ({operstate})")
 
 
 def _bridge_helper(system: System) -> tuple[str | None, os.stat_result | None]:
@@ -915,6 +915,8 @@ Runner = Callable[[Sequence[str]], Listing]
 
 def run_listing(argv: Sequence[str]) -> Listing:
     """Run a read-only listing (``nft list ruleset``, ``iptables-save -t nat``) with a timeout."""
+    if shutil.which(argv[0]) is None:
+        return Listing(None, f"{argv[0]} is not installed")
     try:
         done = subprocess.run(
             list(argv), capture_output=True, text=True, timeout=LIST_TIMEOUT, check=False
@@ -970,9 +972,6 @@ def check_masquerade(
         )
     problems: list[str] = []
     for found_symbol, argv in listings:
-        if shutil.which(argv[0]) is None:
-            problems.append(f"{argv[0]} is not installed")
-            continue
         listing = run(argv)
         if listing.text is None:
             problems.append(listing.problem or f"{argv[0]} failed")
