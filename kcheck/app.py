@@ -255,11 +255,12 @@ def check_profile(
     runtime: Runtime | None = None,
 ) -> Report:
     """:func:`check` with the profile already loaded (a batch loads it once)."""
+    live = runtime is not None and runtime_applies(runtime, inputs)
     loaded = load_inputs(inputs, notify)
     if explain and loaded.tree is None:
         notify("--explain needs a kernel tree: the report has no dependency chains")
-    live = runtime_results(runtime, profile, inputs, loaded) if runtime is not None else ()
-    return check_loaded(profile, loaded, explain=explain, gate=gate, extra=live)
+    extra = runtime_results(runtime, profile, loaded) if runtime is not None and live else ()
+    return check_loaded(profile, loaded, explain=explain, gate=gate, extra=extra)
 
 
 @dataclass(frozen=True)
@@ -277,33 +278,39 @@ class Runtime:
     tap_scripts: tuple[str, ...] = ()
 
 
-def runtime_results(
-    runtime: Runtime, profile: Profile, inputs: Inputs, loaded: Loaded
-) -> tuple[Result, ...]:
-    """The live system's results for a host profile, or () when they do not apply.
+def runtime_applies(runtime: Runtime, inputs: Inputs) -> bool:
+    """Whether the live checks run for this config; a UsageError when they were asked for
+    where they cannot vouch for anything. Called before any work.
 
-    They describe one system, so they are only run against that system's config: with the
+    They describe one system, so they only run against that system's config: with the
     sysroot /, the running kernel's (no CONFIG given, or --runtime with a CONFIG whose
     assignments are the running kernel's); with another sysroot, the CONFIG given for it.
-    Each result takes the level of the profile's requirement on its symbol.
     """
     if runtime.wanted is False:
-        return ()
+        return False
     sysroot = runtime.sysroot or Path("/")
     if not sysroot.is_dir():
         raise InputError("--sysroot: no such directory", path=sysroot)
-    live = sysroot.resolve() == Path("/")
-    if not live and inputs.config is None:
-        raise UsageError(
-            f"--sysroot {sysroot}: pass the config of that system's kernel too, e.g. "
-            f"{sysroot}/boot/config-<release>"
-        )
-    if live and inputs.config is not None:
-        if runtime.wanted is None:
-            return ()
-        _require_running_config(loaded.config)
+    if sysroot.resolve() != Path("/"):
+        if inputs.config is None:
+            raise UsageError(
+                f"--sysroot {sysroot}: pass the config of that system's kernel too, e.g. "
+                f"{sysroot}/boot/config-<release>"
+            )
+        return True
+    if inputs.config is None:
+        return True
+    if runtime.wanted is None:
+        return False
+    _require_running_config(parse_dotconfig(read_config(inputs.config)))
+    return True
+
+
+def runtime_results(runtime: Runtime, profile: Profile, loaded: Loaded) -> tuple[Result, ...]:
+    """The live system's results for a host profile (see :func:`runtime_applies`); each takes
+    the level of the profile's requirement on its symbol."""
     return check_host(
-        sysroot,
+        runtime.sysroot or Path("/"),
         config_values=loaded.view.value,
         kvm=True,
         tap=True,
