@@ -116,7 +116,10 @@ def _builtin_dir() -> Traversable:
 def builtin_data(*parts: str) -> Traversable:
     """A data file shipped beside the built-in profiles, e.g. ``builtin_data("runtime",
     "host.toml")`` (in a subdirectory, so that it is not listed as a profile)."""
-    return _builtin_dir().joinpath(*parts)
+    found = _builtin_dir()
+    for part in parts:  # one at a time: an installed package's MultiplexedPath takes one
+        found = found.joinpath(part)
+    return found
 
 
 def builtin_profiles() -> list[str]:

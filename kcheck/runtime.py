@@ -269,6 +269,15 @@ class System:
             return entry.gr_name, tuple(entry.gr_mem)
         return self._table("group").get(gid, (str(gid), ()))
 
+    def has_group(self, name: str) -> bool:
+        if self.live:
+            try:
+                grp.getgrnam(name)
+            except KeyError:
+                return False
+            return True
+        return any(entry[0] == name for entry in self._table("group").values())
+
     def release(self) -> str:
         """The kernel release (uname -r) of the checked system."""
         text = self.read("/proc/sys/kernel/osrelease")
@@ -422,12 +431,13 @@ def _permission_advice(
             f"sudo usermod -aG {group} {user}",
         )
     if device.group:
+        make = "" if system.has_group(device.group) else f"sudo groupadd -r {device.group} && "
         return (
             f"{denied}: the node is {group}-owned and not open to a group {user} can join; "
             f"systemd's udev rule gives it to group {device.group} (mode {device.mode}), and a "
             "change by hand lasts until the next boot",
-            f"sudo chgrp {device.group} {device.path} && sudo chmod {device.mode} {device.path} "
-            f"&& sudo usermod -aG {device.group} {user}",
+            f"{make}sudo chgrp {device.group} {device.path} && sudo chmod {device.mode} "
+            f"{device.path} && sudo usermod -aG {device.group} {user}",
         )
     return (
         f"{denied}: systemd's udev rule makes it mode {device.mode}; a change by hand lasts "

@@ -161,6 +161,12 @@ def test_device_root_only(root: Sysroot) -> None:
         "change by hand lasts until the next boot",
         "sudo chmod 0666 /dev/net/tun",
     )
+    root.file("/etc/group", "root:x:0:\n")  # no kvm group yet: the hint makes it
+    without_group = host(root, {"KVM": "y"}, kvm=True)["runtime-dev-kvm"]
+    assert without_group.hint == (
+        "sudo groupadd -r kvm && sudo chgrp kvm /dev/kvm && sudo chmod 0660 /dev/kvm && "
+        "sudo usermod -aG kvm alice"
+    )
     as_root = host(root, {"KVM": "y"}, user=ROOT, kvm=True)["runtime-dev-kvm"]
     assert facts(as_root) == ("pass", "10:232 root:root 0600", None, None)
 
