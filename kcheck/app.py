@@ -43,13 +43,16 @@ from kcheck.model import (
     ConfigView,
     Explanation,
     FixPlan,
+    Level,
     Profile,
     Report,
+    Requirement,
     Result,
     Tristate,
 )
 from kcheck.policy import Waiver, apply_policy, find_waiver_file, load_waivers
 from kcheck.profiles import builtin_profiles, load_profile
+from kcheck.runtime import check_host
 
 Notify = Callable[[str], None]
 #: How deep ``explain`` follows a chain unless told otherwise.
@@ -240,13 +243,15 @@ def check(
     notify: Notify,
     explain: bool = False,
     gate: Gate | None = None,
+    runtime: Runtime | None = None,
 ) -> Report:
     """Check a config against a profile: the verdict for every requirement.
 
     With ``explain``, every failing or warning result carries its dependency chain (this
-    needs a tree; without one the results say why in one line, as always).
+    needs a tree; without one the results say why in one line, as always). ``runtime`` adds
+    the live system's checks (``kcheck host``; see :func:`runtime_results`).
     """
-    return check_profile(load_profile(profile_name), inputs, notify, explain, gate)
+    return check_profile(load_profile(profile_name), inputs, notify, explain, gate, runtime)
 
 
 def check_profile(
@@ -255,12 +260,119 @@ def check_profile(
     notify: Notify,
     explain: bool = False,
     gate: Gate | None = None,
+    runtime: Runtime | None = None,
 ) -> Report:
     """:func:`check` with the profile already loaded (a batch loads it once)."""
+    live = runtime is not None and runtime_applies(runtime, inputs)
     loaded = load_inputs(inputs, notify)
     if explain and loaded.tree is None:
         notify("--explain needs a kernel tree: the report has no dependency chains")
-    return check_loaded(profile, loaded, explain=explain, gate=gate)
+    extra = runtime_results(runtime, profile, loaded) if runtime is not None and live else ()
+    return check_loaded(profile, loaded, explain=explain, gate=gate, extra=extra)
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The live checks ``kcheck host`` asks for (see ``kcheck.runtime.check_host``).
+
+    ``wanted``: True for --runtime, False for --no-runtime, None for the default (on when the
+    config checked is the running kernel's, or when a --sysroot is given).
+    """
+
+    wanted: bool | None = None
+    sysroot: Path | None = None  # None: the live system, /
+    net: str = "bridge"
+    bridges: tuple[str, ...] = ()
+    tap_scripts: tuple[str, ...] = ()
+
+
+def runtime_applies(runtime: Runtime, inputs: Inputs) -> bool:
+    """Whether the live checks run for this config; a UsageError when they were asked for
+    where they cannot vouch for anything. Called before any work.
+
+    They describe one system, so they only run against that system's config: with the
+    sysroot /, the running kernel's (no CONFIG given, or --runtime with a CONFIG whose
+    assignments are the running kernel's); with another sysroot, the CONFIG given for it.
+    """
+    if runtime.wanted is False:
+        return False
+    sysroot = runtime.sysroot or Path("/")
+    if not sysroot.is_dir():
+        raise InputError("--sysroot: no such directory", path=sysroot)
+    if sysroot.resolve() != Path("/"):
+        if inputs.config is None:
+            raise UsageError(
+                f"--sysroot {sysroot}: pass the config of that system's kernel too, e.g. "
+                f"{sysroot}/boot/config-<release>"
+            )
+        return True
+    if inputs.config is None:
+        return True
+    if runtime.wanted is None:
+        return False
+    _require_running_config(parse_dotconfig(read_config(inputs.config)))
+    return True
+
+
+def runtime_results(runtime: Runtime, profile: Profile, loaded: Loaded) -> tuple[Result, ...]:
+    """The live system's results for a host profile (see :func:`runtime_applies`); each takes
+    the level of the profile's requirement on its symbol."""
+    return check_host(
+        runtime.sysroot or Path("/"),
+        config_values=loaded.view.value,
+        kvm=True,
+        tap=True,
+        vhost_net=True,
+        vhost_vsock=True,
+        bridges=runtime.bridges if runtime.net == "bridge" else (),
+        tap_scripts=runtime.tap_scripts,
+        nat=runtime.net == "nat",
+        levels=_levels_by_symbol(profile.requirements),
+    )
+
+
+def _require_running_config(config: DotConfig) -> None:
+    """UsageError unless ``config`` assigns exactly what the running kernel's config does.
+
+    Content, not the file name, decides: a copy of /proc/config.gz is the running kernel's
+    config, and a /boot/config-* of another release is not. Comments and order do not count.
+    """
+    try:
+        running = parse_dotconfig(running_kernel_config())
+    except InputError as e:
+        raise UsageError(
+            f"--runtime: cannot tell whether {config.name} is the running kernel's config: "
+            f"{e.message}"
+        ) from None
+    ours = {name: a.value for name, a in config.assignments.items()}
+    theirs = {name: a.value for name, a in running.assignments.items()}
+    if ours == theirs:
+        return
+    differ = sorted(
+        set(ours) ^ set(theirs) | {n for n in ours if theirs.get(n, ours[n]) != ours[n]}
+    )
+    first = differ[0]
+    raise UsageError(
+        f"--runtime: {config.name} is not the running kernel's config ({running.name}): they "
+        f"differ in {len(differ)} option(s), e.g. CONFIG_{first} is "
+        f"{ours.get(first, 'unset')} here and {theirs.get(first, 'unset')} there. The live "
+        "checks see only the running kernel; drop --runtime, or run `kcheck host` with no CONFIG"
+    )
+
+
+def _levels_by_symbol(requirements: tuple[Requirement, ...]) -> dict[str, Level]:
+    """Each symbol a profile names (with its aliases), mapped to the level of the top-level
+    requirement that names it first."""
+    levels: dict[str, Level] = {}
+    for top in requirements:
+        stack = [top]
+        while stack:
+            req = stack.pop()
+            stack += req.children
+            for name in (req.symbol, *req.aliases):
+                if name:
+                    levels.setdefault(name, top.level)
+    return levels
 
 
 def _waivers_for(gate: Gate, config: DotConfig) -> tuple[Waiver, ...]:
@@ -280,17 +392,19 @@ def check_loaded(
 ) -> Report:
     """Check an already loaded config against a profile (with chains when ``explain``).
 
-    ``extra`` are results worked out elsewhere (``kcheck vm``'s architecture checks), put
-    first and judged by the same policy (waivers, ``--strict``).
+    ``extra`` results, worked out elsewhere (the live system's, ``kcheck vm``'s architecture
+    checks), are added after the profile's, before the policy (--strict, waivers) judges them
+    all alike.
     """
     gate = gate or Gate()
     names = arch_names(loaded.arch, loaded.config) if loaded.arch else frozenset[str]()
-    results = extra + evaluate(profile, loaded.view, names)
+    results = evaluate(profile, loaded.view, names)
     if explain and loaded.tree is not None:
         from kcheck import explain as chains  # only when asked: a check starts faster without
 
         prefer = chains.preferences_from_results(results)
         results = chains.with_chains(results, loaded.tree, prefer)
+    results = (*results, *extra)
     judged = apply_policy(results, strict=gate.strict, waivers=_waivers_for(gate, loaded.config))
     results = judged.results
     summary = summarize(results)

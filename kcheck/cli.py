@@ -422,8 +422,21 @@ def _turned_off(plan: FixPlan) -> list[str]:
     return [symbol for symbol in plan.turns_off if symbol not in asked]
 
 
-def _run_checks(profile: str, configs: list[str | None], options: dict[str, Any]) -> None:
-    """What guest, host and check share: check each config, render, and exit with the worst."""
+def _run_checks(
+    profile: str,
+    configs: list[str | None],
+    options: dict[str, Any],
+    runtime: app.Runtime | None = None,
+) -> None:
+    """What guest, host and check share: check each config, render, and exit with the worst.
+
+    ``runtime`` (host only) adds the live system's checks to a single config's report.
+    """
+    if runtime is not None:
+        problem = _runtime_usage(runtime, configs, options)
+        if problem is not None:
+            _run(lambda: _usage(problem))
+            return
     if options["fix"]:
         _run_fix(profile, configs, options)
         return
@@ -452,13 +465,15 @@ def _run_checks(profile: str, configs: list[str | None], options: dict[str, Any]
         gate = _gate(options)
         inputs = _inputs_from(options, None)
         if configs == [None]:
-            report = app.check(profile, inputs, _notify, options["explain"], gate)
+            report = app.check(profile, inputs, _notify, options["explain"], gate, runtime)
             return _emit([report], [], fmt, options)
         sources = app.config_sources([c for c in configs if c is not None])
         if len(sources) == 1:
             one = replace(inputs, config=sources[0])
-            report = app.check(profile, one, _notify, options["explain"], gate)
+            report = app.check(profile, one, _notify, options["explain"], gate, runtime)
             return _emit([report], [], fmt, options)
+        if runtime is not None and (runtime.wanted or runtime.sysroot is not None):
+            raise UsageError("--runtime and --sysroot check one config, not several")
         items = _check_batch(profile, sources, inputs, gate, options)
         reports = [item.report for item in items if item.report is not None]
         errors = [(item.config, item.error) for item in items if item.error is not None]
@@ -470,6 +485,19 @@ def _run_checks(profile: str, configs: list[str | None], options: dict[str, Any]
 
 def _usage(message: str) -> int:
     raise UsageError(message)
+
+
+def _runtime_usage(
+    runtime: app.Runtime, configs: list[str | None], options: dict[str, Any]
+) -> str | None:
+    """What is wrong with host's live-check options, if anything (before any work)."""
+    if runtime.wanted is False and runtime.sysroot is not None:
+        return "--sysroot goes with the live checks; drop --no-runtime"
+    if options["fix"] and (runtime.wanted or runtime.sysroot is not None):
+        return "--runtime and --sysroot do not go with --fix (a fix changes the config only)"
+    if len(configs) > 1 and (runtime.wanted or runtime.sysroot is not None):
+        return "--runtime and --sysroot check one config, not several"
+    return None
 
 
 def _check_batch(
@@ -605,27 +633,85 @@ def guest(configs: tuple[str, ...], root: str, **options: Any) -> None:
     help="How guests are networked: bridge (802.1d bridge + TAP), tap (guest<->host only), "
     "nat (guest reaches the outside through the host).",
 )
+@click.option(
+    "--runtime/--no-runtime",
+    "runtime",
+    default=None,
+    help="Also check the live system (device nodes, modules, bridge, forwarding). Default: on "
+    "for the running kernel's config (no CONFIG) or with --sysroot; --runtime on a CONFIG "
+    "that is not the running kernel's is an error.",
+)
+@click.option(
+    "--sysroot",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Run the live checks on the system mounted at DIR (/proc, /sys, /dev, /lib/modules, "
+    "/etc under it) with CONFIG as its kernel's config. Default: /.",
+)
+@click.option(
+    "--bridge",
+    "bridges",
+    multiple=True,
+    metavar="NAME",
+    help="--net bridge: the bridge guests join (repeatable). Default: br0.",
+)
+@click.option(
+    "--tap-script",
+    "tap_scripts",
+    multiple=True,
+    metavar="PATH",
+    help="--net tap/nat: check the script= QEMU runs for -netdev tap (QEMU's default is "
+    "/etc/qemu-ifup; repeatable).",
+)
 @tree_options
 @format_option
 @explain_option
 @gate_options
 @fix_options
-def host(configs: tuple[str, ...], net: str, **options: Any) -> None:
+def host(
+    configs: tuple[str, ...],
+    net: str,
+    runtime: bool | None,
+    sysroot: Path | None,
+    bridges: tuple[str, ...],
+    tap_scripts: tuple[str, ...],
+    **options: Any,
+) -> None:
     """Check host kernel configs for KVM and the guest network back end.
 
     With no CONFIG, checks the running kernel (/proc/config.gz, /boot/config-$(uname -r),
-    /lib/modules/$(uname -r)/config) and says which file it used.
+    /lib/modules/$(uname -r)/config) and says which file it used, and then the live system
+    too (section "Runtime"): /dev/kvm, /dev/net/tun, /dev/vhost-net and /dev/vhost-vsock are
+    character devices this user may open, =m options' modules are loaded or loadable, the KVM
+    symbol this CPU needs is set, and per --net: the bridge is up and qemu-bridge-helper may
+    use it (bridge), the tap script runs (tap), forwarding is on and a masquerade rule is
+    loaded (nat). Each names the symbol it rests on and the command that fixes it. Nothing is
+    changed; what cannot be read without root is "unknown", not a failure.
 
     \b
     Examples:
       kcheck host
+      kcheck host --format json             the live checks have "kind": "runtime"
+      kcheck host --bridge virbr0 --strict
+      kcheck host --net nat --no-runtime    the config only
       kcheck host --net nat /boot/config-$(uname -r)
+      kcheck host --sysroot /mnt/img /mnt/img/boot/config-6.12.0   an image's system
       kcheck host --tree ~/src/linux .config --format json
       kcheck host --net tap .config --explain
       kcheck host --strict --format sarif --report kcheck.sarif .config
       kcheck host --fix                    a fragment that fixes the running kernel's config
     """
-    _run_checks(f"host-{net}", list(configs) or [None], options)
+    live = app.Runtime(
+        wanted=runtime,
+        sysroot=sysroot,
+        net=net,
+        bridges=bridges or (("br0",) if net == "bridge" else ()),
+        tap_scripts=tap_scripts,
+    )
+    if bridges and net != "bridge":
+        _run(lambda: _usage("--bridge goes with --net bridge"))
+    if tap_scripts and net == "bridge":
+        _run(lambda: _usage("--tap-script goes with --net tap or --net nat"))
+    _run_checks(f"host-{net}", list(configs) or [None], options, live)
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)

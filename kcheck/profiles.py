@@ -121,6 +121,16 @@ def _builtin_dir() -> Traversable:
         return Path(__file__).resolve().parent.parent / "profiles"
 
 
+def builtin_data(*parts: str) -> Traversable:
+    """A file or folder shipped beside the built-in profiles, in a subdirectory so that it is
+    not listed as a profile: ``builtin_data("runtime", "host.toml")`` (the live checks' data),
+    ``builtin_data("qemu")`` (the QEMU knowledge). It may not exist."""
+    found = _builtin_dir()
+    for part in parts:  # one at a time: an installed package's MultiplexedPath takes one
+        found = found.joinpath(part)
+    return found
+
+
 def builtin_profiles() -> list[str]:
     """Names of the built-in profiles (their file names without ``.toml``), sorted."""
     directory = _builtin_dir()
@@ -131,12 +141,6 @@ def builtin_profiles() -> list[str]:
         for entry in directory.iterdir()
         if entry.name.endswith(".toml") and entry.is_file()
     )
-
-
-def builtin_data(*parts: str) -> Traversable:
-    """A file or folder shipped beside the built-in profiles (``builtin_data("qemu")``: the
-    QEMU knowledge read by ``kcheck.qemu.knowledge``); it may not exist."""
-    return _builtin_dir().joinpath(*parts)
 
 
 def builtin_profile_path(name: str) -> Traversable:

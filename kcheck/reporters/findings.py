@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kcheck.model import NodeKind, Report, Result, Status
+from kcheck.model import Check, NodeKind, Report, Result, Status
 
 #: Statuses that a CI format reports as a finding: the requirement is not (known to be) met.
 FINDINGS = (Status.FAIL, Status.WARN, Status.INFO, Status.UNKNOWN)
@@ -29,7 +29,13 @@ def leaves(result: Result) -> Iterator[Result]:
 
 
 def config_line(report: Report, result: Result) -> int | None:
-    """The .config line that assigns the result's symbol (a group's first assigned member)."""
+    """The .config line that assigns the result's symbol (a group's first assigned member).
+
+    None for a runtime result: it is about the live system, not a line of the config, so CI
+    formats place it on the config file as a whole.
+    """
+    if result.check is Check.RUNTIME:
+        return None
     for leaf in leaves(result):
         line = report.locations.get(leaf.symbol)
         if line is not None:
@@ -39,6 +45,10 @@ def config_line(report: Report, result: Result) -> int | None:
 
 def describe(result: Result) -> str:
     """What the config gets for this requirement, and why, in one line of plain words."""
+    if result.check is Check.RUNTIME:
+        # The live system's state in words, and the command that fixes it.
+        text = result.why or result.reason
+        return f"{text} (run: {result.hint})" if result.hint else text
     if result.kind is NodeKind.SYMBOL:
         if result.status is Status.NOT_APPLICABLE or (
             result.actual is None and result.status is Status.UNKNOWN

@@ -168,6 +168,8 @@ def render_text(
             why = row.why or "no reason known"
             mark = Text(f"  {_STATUS_WORD[row.status]} ", style=_STATUS_STYLE[row.status])
             console.print(Text.assemble(mark, Text(f"{row.symbol}: {why}")), soft_wrap=True)
+            if row.hint:
+                console.print(Text(f"    run: {row.hint}"), soft_wrap=True)
             if row.chain is not None:
                 console.print(Padding(chain_tree(row.chain, color), (0, 0, 0, 4)))
     for notice in report.notices:
