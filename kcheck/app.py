@@ -284,6 +284,12 @@ class Runtime:
     net: str = "bridge"
     bridges: tuple[str, ...] = ()
     tap_scripts: tuple[str, ...] = ()
+    # Which device nodes to look at: all for ``kcheck host``; ``kcheck vm`` only those its
+    # command line uses.
+    kvm: bool = True
+    tap: bool = True
+    vhost_net: bool = True
+    vhost_vsock: bool = True
 
 
 def runtime_applies(runtime: Runtime, inputs: Inputs) -> bool:
@@ -320,10 +326,10 @@ def runtime_results(runtime: Runtime, profile: Profile, loaded: Loaded) -> tuple
     return check_host(
         runtime.sysroot or Path("/"),
         config_values=loaded.view.value,
-        kvm=True,
-        tap=True,
-        vhost_net=True,
-        vhost_vsock=True,
+        kvm=runtime.kvm,
+        tap=runtime.tap,
+        vhost_net=runtime.vhost_net,
+        vhost_vsock=runtime.vhost_vsock,
         bridges=runtime.bridges if runtime.net == "bridge" else (),
         tap_scripts=runtime.tap_scripts,
         nat=runtime.net == "nat",

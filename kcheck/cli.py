@@ -623,6 +623,27 @@ def guest(configs: tuple[str, ...], root: str, **options: Any) -> None:
     _run_checks(profile, list(configs), options)
 
 
+def runtime_options(f: F) -> F:
+    """--runtime/--no-runtime and --sysroot, for host and vm (their host side)."""
+    options = [
+        click.option(
+            "--runtime/--no-runtime",
+            "runtime",
+            default=None,
+            help="Also check the live system (device nodes, modules, bridge, forwarding). "
+            "Default: on for the running kernel's config (no CONFIG) or with --sysroot; "
+            "--runtime on a CONFIG that is not the running kernel's is an error.",
+        ),
+        click.option(
+            "--sysroot",
+            type=click.Path(path_type=Path, file_okay=False),
+            help="Run the live checks on the system mounted at DIR (/proc, /sys, /dev, "
+            "/lib/modules, /etc under it) with CONFIG as its kernel's config. Default: /.",
+        ),
+    ]
+    return _stack(options, f)
+
+
 @main.command(context_settings=CONTEXT_SETTINGS)
 @click.argument("configs", metavar="[CONFIG...]", nargs=-1)
 @click.option(
@@ -633,20 +654,7 @@ def guest(configs: tuple[str, ...], root: str, **options: Any) -> None:
     help="How guests are networked: bridge (802.1d bridge + TAP), tap (guest<->host only), "
     "nat (guest reaches the outside through the host).",
 )
-@click.option(
-    "--runtime/--no-runtime",
-    "runtime",
-    default=None,
-    help="Also check the live system (device nodes, modules, bridge, forwarding). Default: on "
-    "for the running kernel's config (no CONFIG) or with --sysroot; --runtime on a CONFIG "
-    "that is not the running kernel's is an error.",
-)
-@click.option(
-    "--sysroot",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Run the live checks on the system mounted at DIR (/proc, /sys, /dev, /lib/modules, "
-    "/etc under it) with CONFIG as its kernel's config. Default: /.",
-)
+@runtime_options
 @click.option(
     "--bridge",
     "bridges",
@@ -775,6 +783,7 @@ def check(profile: str, configs: tuple[str, ...], **options: Any) -> None:
     help="Kernel tree for the host config. Default: found as for `kcheck host`.",
 )
 @click.option("--no-host", is_flag=True, help="Do not check the host kernel.")
+@runtime_options
 @format_option
 @explain_option
 @vm_gate_options
@@ -829,6 +838,10 @@ def vm(qemu: tuple[str, ...], **options: Any) -> None:
             raise UsageError("--no-host does not go with --host or --host-tree")
         gate = _gate(options)
         if options["fix"]:
+            if options["runtime"] or options["sysroot"] is not None:
+                raise UsageError(
+                    "--runtime and --sysroot do not go with --fix (a fix changes the config only)"
+                )
             return _vm_fix(vm_app, source, guest, host, gate, options)
         fix_only = [
             name
@@ -848,8 +861,11 @@ def vm(qemu: tuple[str, ...], **options: Any) -> None:
         report_file: Path | None = options["report_file"]
         if report_file is not None:
             check_writable_target(report_file)
+        live = app.Runtime(wanted=options["runtime"], sysroot=options["sysroot"])
+        if host is None and (options["runtime"] or options["sysroot"] is not None):
+            raise UsageError("--runtime and --sysroot check the host: drop --no-host")
         result = vm_app.check_vm(
-            source, guest, host, _notify, explain=options["explain"], gate=gate
+            source, guest, host, _notify, explain=options["explain"], gate=gate, runtime=live
         )
         return _emit(list(result.reports), [], fmt, options)
 

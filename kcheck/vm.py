@@ -21,6 +21,7 @@ from kcheck import app
 from kcheck.engine import ARCH_SYMBOLS
 from kcheck.errors import InputError, UsageError
 from kcheck.model import Level, NodeKind, Profile, Report, Result, Status
+from kcheck.profiles import iter_requirements
 from kcheck.qemu import (
     VmRequirements,
     derive,
@@ -122,20 +123,49 @@ def check_vm(
     *,
     explain: bool = False,
     gate: app.Gate | None = None,
+    runtime: app.Runtime | None = None,
 ) -> VmCheck:
-    """Check the guest and host kernels against what this virtual machine needs."""
+    """Check the guest and host kernels against what this virtual machine needs.
+
+    ``runtime`` asks for the live checks on the host side (as ``kcheck host`` runs them: by
+    default when the host config is the running kernel's), limited to what this machine uses.
+    """
     requirements = read_definition(source)
+    live = None
+    if runtime is not None and host is not None:
+        live = live_checks(requirements, runtime)
+        if not app.runtime_applies(live, host):
+            live = None
     for warning in requirements.warnings:
         notify(f"warning: {warning}")
     reports = []
     for side in sides(requirements, guest, host):
         loaded = app.load_inputs(side.inputs, notify)
         extra = consistency(side.name, requirements, loaded.arch)
+        if side.name == "host" and live is not None:
+            extra += app.runtime_results(live, side.profile, loaded)
         report = app.check_loaded(side.profile, loaded, explain=explain, gate=gate, extra=extra)
         if requirements.warnings:
             report = replace(report, notices=(*report.notices, *requirements.warnings))
         reports.append(report)
     return VmCheck(requirements, tuple(reports))
+
+
+def live_checks(requirements: VmRequirements, runtime: app.Runtime) -> app.Runtime:
+    """The live host checks this machine asks for: a device node only when the host side
+    requires its symbol (/dev/net/tun for TUN, /dev/vhost-net for VHOST_NET, ...), the bridges
+    and tap scripts its back ends name, forwarding when it needs NAT."""
+    symbols = {req.symbol for req in iter_requirements(requirements.host.requirements)}
+    return replace(
+        runtime,
+        net="nat" if "NF_NAT" in symbols else "bridge" if requirements.bridges else "tap",
+        bridges=requirements.bridges,
+        tap_scripts=requirements.tap_scripts,
+        kvm=requirements.kvm,
+        tap="TUN" in symbols,
+        vhost_net="VHOST_NET" in symbols,
+        vhost_vsock="VHOST_VSOCK" in symbols,
+    )
 
 
 def fix_vm(

@@ -341,3 +341,48 @@ def test_libvirt_garbage_names_the_file(kcheck: Invoke, tmp_path: Path) -> None:
     run = kcheck("vm", "--libvirt", str(domain), "--no-host", "--guest", str(domain))
     assert run.code == 2
     assert run.err.startswith(f"kcheck: error: {domain}")
+
+
+def test_host_side_live_checks_follow_the_command_line(
+    kcheck: Invoke, kernel_trees: dict[str, Path], tmp_path: Path
+) -> None:
+    """On a fake host: the tap back end asks for /dev/net/tun and its script, not /dev/kvm
+    (no -accel kvm); /dev/vhost-net only as recommended (vhost is not asked for)."""
+    from tests.sysroots import Sysroot, open_sysroot
+
+    path = open_sysroot()
+    try:
+        root = Sysroot(path)
+        root.chardev("/dev/net/tun", 10, 200, 0o666)
+        root.chardev("/dev/kvm", 10, 232, 0o666)
+        root.file("/etc/qemu-ifup", "#!/bin/sh\n", mode=0o644)  # not executable
+        run = kcheck(
+            "vm",
+            "--host",
+            corpus("6.12", "debian-amd64-none.config"),
+            "--host-tree",
+            str(kernel_trees["6.12"]),
+            "--sysroot",
+            str(root.path),
+            "--format",
+            "json",
+            "--",
+            "qemu-system-x86_64",
+            "-netdev",
+            "tap,id=n0,script=/etc/qemu-ifup",
+            "-device",
+            "virtio-net-pci,netdev=n0",
+        )
+    finally:
+        import shutil
+
+        shutil.rmtree(path)
+    live = {r["id"]: r for r in json.loads(run.out)["results"] if r["kind"] == "runtime"}
+    assert "runtime-dev-net-tun" in live
+    assert live["runtime-dev-net-tun"]["symbol"] == "TUN"
+    assert "runtime-dev-kvm" not in live
+    assert live["runtime-dev-vhost-net"]["level"] == "recommended"
+    scripts = [r for r in live.values() if r["id"].startswith("runtime-tap-script")]
+    assert scripts
+    assert scripts[0]["status"] == "fail"
+    assert run.code == 1
