@@ -580,6 +580,7 @@ def main() -> None:
       zcat config.gz | kcheck guest - --tree ~/linux --format json
       kcheck resolve .config -o resolved.config
       kcheck explain VIRTIO_NET .config --tree ~/linux   why is it off?
+      kcheck vm --guest .config --tree ~/linux -- qemu-system-ppc -M ppce500 ...
       kcheck profiles guest
 
     Exit codes: 0 all required options met, 1 a required option is missing,
