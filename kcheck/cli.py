@@ -364,6 +364,7 @@ def _deliver_fixes(
     options: dict[str, Any],
     *,
     in_place: Path | None = None,
+    switches_demanded: bool = False,
 ) -> int:
     """Write verified fragments where asked, or refuse them all.
 
@@ -371,6 +372,10 @@ def _deliver_fixes(
     to stderr (only one fix may go to stdout). Nothing is written when any plan turns off
     something that is on now (unless --allow-disable) or did not verify. Exit 1 when a
     requirement was impossible.
+
+    ``switches_demanded``: the requirements come from a machine the user named (``kcheck
+    vm``), so a plan that must switch a choice (the processor type a -M/-cpu needs) is what
+    was asked for; what the switch turns off is said, not refused.
     """
     refusals: list[str] = []
     summaries: list[str] = []
@@ -378,7 +383,17 @@ def _deliver_fixes(
         plan = outcome.plan
         summaries.append(render_fix_json(plan) if fmt == "json" else render_fix_text(plan))
         turned_off = _turned_off(plan)
-        if turned_off and not options["allow_disable"]:
+        if turned_off and switches_demanded and plan.choice_switches:
+            _notify(
+                "the machine needs "
+                + "; ".join(
+                    f"{c.choice} switched from {c.switched_from} to {c.symbol}"
+                    for c in plan.choice_switches
+                )
+                + f" in {plan.config}, which turns off "
+                + ", ".join(turned_off)
+            )
+        elif turned_off and not options["allow_disable"]:
             switches = "".join(
                 f" switches {c.choice} from {c.switched_from} to {c.symbol}, which"
                 for c in plan.choice_switches
@@ -907,7 +922,12 @@ def _vm_fix(
     outcomes = vm_app.fix_vm(
         source, guest, host, _notify, include_optional=options["fix_all"], gate=gate
     )
-    return _deliver_fixes([(outcome, targets[name]) for name, outcome in outcomes], fmt, options)
+    return _deliver_fixes(
+        [(outcome, targets[name]) for name, outcome in outcomes],
+        fmt,
+        options,
+        switches_demanded=True,
+    )
 
 
 @main.command("explain", context_settings=CONTEXT_SETTINGS)
