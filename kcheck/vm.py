@@ -12,14 +12,13 @@ can run this guest under KVM at all.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from kcheck import app
 from kcheck.engine import ARCH_SYMBOLS
 from kcheck.errors import InputError, UsageError
+from kcheck.kernel.dotconfig import read_input
 from kcheck.model import Level, NodeKind, Profile, Report, Result, Status
 from kcheck.profiles import iter_requirements
 from kcheck.qemu import (
@@ -77,28 +76,11 @@ def read_definition(source: VmSource) -> VmRequirements:
             "or --libvirt FILE"
         )
     if source.libvirt is not None:
-        name, text = _read_text(source.libvirt)
-        return derive(parse_libvirt(text, name))
+        domain = read_input(source.libvirt, "a libvirt domain")
+        return derive(parse_libvirt(domain.text, domain.name))
     if source.cmdline_file is not None:
         return derive(parse_command_file(source.cmdline_file))
     return derive(parse_command_line(list(source.argv)))
-
-
-def _read_text(source: str) -> tuple[str, str]:
-    """A definition file's name and text; ``-`` is stdin."""
-    if source == "-":
-        return "<stdin>", sys.stdin.read()
-    path = Path(source)
-    if path.is_dir():
-        raise InputError("is a directory, not a libvirt domain", path=source)
-    try:
-        return source, path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such file", path=source) from None
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path=source) from None
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", path=source) from None
 
 
 def sides(

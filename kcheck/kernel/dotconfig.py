@@ -101,9 +101,16 @@ class DotConfig:
 
 def read_config(source: str) -> ConfigInput:
     """Read a config from a path, ``-`` (stdin) or a gzip file (by magic, not by name)."""
+    return read_input(source, "a kernel config")
+
+
+def read_input(source: str, what: str) -> ConfigInput:
+    """Read any text input kcheck takes -- a config, a fragment, a QEMU command file, a libvirt
+    domain -- from a path, ``-`` (stdin) or a gzip file, with the same limits and one-line
+    errors; ``what`` names what was expected (``"a libvirt domain"``) in them."""
     if source == "-":
-        data = _read_limited(sys.stdin.buffer, "<stdin>")
-        return ConfigInput("<stdin>", _decode(data, "<stdin>"))
+        data = _read_limited(sys.stdin.buffer, "<stdin>", what)
+        return ConfigInput("<stdin>", _decode(data, "<stdin>", what))
     path = Path(source)
     try:
         st = path.stat()
@@ -112,13 +119,13 @@ def read_config(source: str) -> ConfigInput:
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", path=source) from None
     if stat.S_ISDIR(st.st_mode):
-        raise InputError("is a directory, not a kernel config", path=source)
+        raise InputError(f"is a directory, not {what}", path=source)
     try:
         with path.open("rb") as f:
-            data = _read_limited(f, source)
+            data = _read_limited(f, source, what)
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", path=source) from None
-    return ConfigInput(source, _decode(data, source), path)
+    return ConfigInput(source, _decode(data, source, what), path)
 
 
 def running_kernel_config() -> ConfigInput:
@@ -139,7 +146,7 @@ def running_kernel_config() -> ConfigInput:
     )
 
 
-def _read_limited(stream: object, name: str) -> bytes:
+def _read_limited(stream: object, name: str, what: str) -> bytes:
     read = getattr(stream, "read")  # noqa: B009 - binary streams from files and stdin alike
     data: bytes = read(MAX_CONFIG_BYTES + 1)
     if data[:2] == b"\x1f\x8b":
@@ -154,18 +161,18 @@ def _read_limited(stream: object, name: str) -> bytes:
             raise InputError("truncated gzip data (the file ends early)", path=name)
     if len(data) > MAX_CONFIG_BYTES:
         raise InputError(
-            f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; not a kernel config", path=name
+            f"larger than {MAX_CONFIG_BYTES // (1024 * 1024)} MiB; not {what}", path=name
         )
     return data
 
 
-def _decode(data: bytes, name: str) -> str:
+def _decode(data: bytes, name: str, what: str) -> str:
     if not data.strip():
-        raise InputError("empty file; expected a kernel config", path=name)
+        raise InputError(f"empty file; expected {what}", path=name)
     nul = data.find(b"\0")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        raise InputError("binary data (NUL byte); not a kernel config", path=name, line=line)
+        raise InputError(f"binary data (NUL byte); not {what}", path=name, line=line)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:

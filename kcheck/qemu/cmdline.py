@@ -18,12 +18,12 @@ from __future__ import annotations
 import io
 import os
 import shlex
-import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kcheck.errors import InputError
+from kcheck.kernel.dotconfig import read_input
 from kcheck.qemu.definition import Backend, Device, Drive, Nic, VmDefinition
 from kcheck.qemu.knowledge import knowledge
 
@@ -381,7 +381,7 @@ def read_command_file(path: str) -> tuple[list[str], dict[int, int]]:
     line, several commands (the first whose program is a known QEMU binary, or looks like
     one, is taken), ``exec``/``env`` and VAR=value in front of it.
     """
-    text = _read_text(path)
+    text = read_input(path, "a QEMU command file").text
     commands = _commands(text, path)
     for command in commands:
         start = _program_index(command)
@@ -395,15 +395,6 @@ def parse_command_file(path: str) -> VmDefinition:
     """:func:`read_command_file` then :func:`parse_command_line` with the file's lines."""
     argv, lines = read_command_file(path)
     return parse_command_line(argv, source=path, lines=lines)
-
-
-def _read_text(path: str) -> str:
-    try:
-        if path == "-":
-            return sys.stdin.read()
-        return Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the command file: {error}", path=path) from error
 
 
 def _program_index(command: list[tuple[str, int]]) -> int | None:

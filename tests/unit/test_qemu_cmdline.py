@@ -201,7 +201,8 @@ def test_command_file_warnings_name_the_line(tmp_path: Path) -> None:
 
 
 def test_command_file_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO("qemu-system-aarch64 -M virt\n"))
+    stdin = io.TextIOWrapper(io.BytesIO(b"qemu-system-aarch64 -M virt\n"), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", stdin)
     assert read_command_file("-") == (["qemu-system-aarch64", "-M", "virt"], {0: 1, 1: 1, 2: 1})
 
 
@@ -224,5 +225,8 @@ def test_bad_command_files(tmp_path: Path, text: str, message: str) -> None:
 
 
 def test_missing_command_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read the command file"):
+    with pytest.raises(InputError, match=r"nope\.sh: no such file"):
         read_command_file(str(tmp_path / "nope.sh"))
+    (tmp_path / "dir.sh").mkdir()
+    with pytest.raises(InputError, match="is a directory, not a QEMU command file"):
+        read_command_file(str(tmp_path / "dir.sh"))
