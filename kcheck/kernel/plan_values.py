@@ -137,6 +137,10 @@ class ValueModel:
         # What the loaded config itself assigns (a user value), per symbol.
         self.asked: dict[Any, str] = {}
         self.selection0: dict[Any, Any] = {}
+        self._n = tree.kconf.n
+        # (bound once: the value rule is called for thousands of symbols per plan)
+        self._tri = self.tri
+        self._selected = self.selected
 
     def record_asked(self) -> None:
         """What the loaded config itself assigns (:attr:`asked`); values come lazily."""
@@ -228,7 +232,7 @@ class ValueModel:
         if (
             kind & _NO_PROMPT
             or user is None
-            or (not user and kind & _OFF_BY_DEFAULT and sym.weak_rev_dep is self.kconf.n)
+            or (not user and kind & _OFF_BY_DEFAULT and sym.weak_rev_dep is self._n)
         ):
             # No user value counts, or n where only a select can turn it on: its visibility
             # cannot matter.
@@ -240,7 +244,7 @@ class ValueModel:
         else:
             defaults = sym.defaults
         val, _write = tristate_value(
-            sym, vis, self.rules, self.tri, self.selected, defaults, need_write=False
+            sym, vis, self.rules, self._tri, self._selected, defaults, False
         )
         return TRI[val]
 
@@ -289,6 +293,8 @@ class ValueModel:
         """The value of ``sym``'s reverse dependency (``||`` of ``selector && condition``)
         now, as kconfiglib's expr_value; the selects from symbols that are always off
         (:meth:`always_off`) are skipped without computing their conditions."""
+        if sym.rev_dep is self._n:
+            return N  # nothing selects it
         terms = self._selects.get(sym)
         if terms is None:
             terms = self._selects[sym] = self.selects(sym.rev_dep)

@@ -66,7 +66,6 @@ def tristate_value(
     tri: Tri,
     selected: Tri,
     defaults: Iterable[tuple[Any, Any]],
-    *,
     need_write: bool = True,
 ) -> tuple[int, bool]:
     """sym_calc_value() for a bool/tristate outside any choice: (value, whether a default,
