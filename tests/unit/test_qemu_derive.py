@@ -68,6 +68,8 @@ def test_the_classic_ppce500_line() -> None:
     assert (guest["PACKET"].level, guest["PACKET"].origin) == (Level.RECOMMENDED, "-net tap")
     for symbol in ("SERIAL_8250", "SERIAL_8250_CONSOLE", "SERIAL_OF_PLATFORM"):
         assert guest[symbol].origin == "-nographic"
+    # Booted: legacy_serial.c registers ppce500's UART without of_serial.
+    assert guest["SERIAL_OF_PLATFORM"].level is Level.OPTIONAL
     host = by_id(result.host.requirements)
     assert (host["netdev-tun"].symbol, host["netdev-tun"].origin) == ("TUN", "-net tap")
     assert host["netdev-vhost-net"].level is Level.RECOMMENDED
