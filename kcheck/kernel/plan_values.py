@@ -138,9 +138,6 @@ class ValueModel:
         self.asked: dict[Any, str] = {}
         self.selection0: dict[Any, Any] = {}
         self._n = tree.kconf.n
-        # (bound once: the value rule is called for thousands of symbols per plan)
-        self._tri = self.tri
-        self._selected = self.selected
 
     def record_asked(self) -> None:
         """What the loaded config itself assigns (:attr:`asked`); values come lazily."""
@@ -243,9 +240,7 @@ class ValueModel:
             defaults: Sequence[tuple[Any, Any]] = ()
         else:
             defaults = sym.defaults
-        val, _write = tristate_value(
-            sym, vis, self.rules, self._tri, self._selected, defaults, False
-        )
+        val, _write = tristate_value(sym, vis, self.rules, self.tri, self.selected, defaults, False)
         return TRI[val]
 
     def visibility(self, sym: Any) -> int:
