@@ -335,6 +335,13 @@ class LoadedTree:
                 out.append(DroppedValue(name, requested, actual))
         return out
 
+    def requested(self, name: str, value: str, quoted: bool) -> str | None:
+        """The value a .config line ``CONFIG_name=value`` (as :mod:`~kcheck.kernel.dotconfig`
+        reads it) asks for, as the symbol's value would show it; None when the kernel
+        rejects it for the symbol's type or the tree does not define the symbol."""
+        sym = self.sym(name)
+        return None if sym is None else _requested_value(sym, value, quoted)
+
     def undefined(self) -> list[str]:
         """Names assigned in the loaded .config that this tree does not define."""
         return [name for name, _ in self.kconf.missing_syms]

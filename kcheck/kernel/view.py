@@ -29,6 +29,12 @@ def _defined(sym: Any) -> bool:
     return sym is not None and bool(sym.nodes)
 
 
+def tree_symbol_type(tree: LoadedTree, name: str) -> SymbolType:
+    """The type of ``name`` in ``tree``; UNKNOWN when the tree does not define it."""
+    sym = tree.sym(name)
+    return SymbolType.UNKNOWN if sym is None else _TYPES.get(sym.orig_type, SymbolType.UNKNOWN)
+
+
 class TreeView:
     """Exact answers from a parsed tree with a config loaded into it."""
 
@@ -48,10 +54,7 @@ class TreeView:
         return self._sym(name) is not None
 
     def symbol_type(self, name: str) -> SymbolType:
-        sym = self._sym(name)
-        if sym is None:
-            return SymbolType.UNKNOWN
-        return _TYPES.get(sym.orig_type, SymbolType.UNKNOWN)
+        return tree_symbol_type(self._tree, name)
 
     def value(self, name: str) -> str | None:
         sym = self._sym(name)
