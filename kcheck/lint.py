@@ -41,44 +41,12 @@ from kcheck.kernel.dotconfig import (
 )
 from kcheck.kernel.tree import LoadedTree, is_kernel_tree
 from kcheck.kernel.view import tree_symbol_type
-from kcheck.model import FragmentFinding, FragmentReport, Severity, SymbolType
+from kcheck.model import RULES, FragmentFinding, FragmentReport, Severity, SymbolType
 from kcheck.policy import Waiver
 from kcheck.profiles import builtin_profiles, iter_requirements, load_profile
 
 Notify = Callable[[str], None]
 
-
-@dataclass(frozen=True)
-class Rule:
-    """A kind of finding: its severity and one line on what it means."""
-
-    severity: Severity
-    summary: str
-
-
-#: Every rule of ``kcheck lint`` and ``kcheck merge``, by name.
-RULES: dict[str, Rule] = {
-    "lost": Rule(Severity.ERROR, "the merged config does not keep the value the fragment asks for"),
-    "redefined": Rule(Severity.NOTE, "a later fragment sets the symbol again and wins"),
-    "undefined": Rule(Severity.ERROR, "no Kconfig file of the tree defines the symbol"),
-    "other-arch": Rule(Severity.ERROR, "only other architectures define the symbol"),
-    "never": Rule(Severity.ERROR, "the request can never hold on this architecture"),
-    "wrong-type": Rule(Severity.ERROR, "the value is not one the symbol's type accepts"),
-    "unquoted-string": Rule(Severity.ERROR, "a string value without quotes is ignored"),
-    "quoted-number": Rule(Severity.ERROR, "an int/hex value in quotes is rejected"),
-    "misread-value": Rule(Severity.WARNING, "the kernel reads only the value's first letter"),
-    "unprefixed": Rule(Severity.ERROR, "a line without the CONFIG_ prefix is ignored"),
-    "indented": Rule(Severity.ERROR, "an indented assignment is ignored"),
-    "unset-typo": Rule(Severity.ERROR, "a misspelt '# CONFIG_X is not set' is only a comment"),
-    "unset-misread": Rule(
-        Severity.WARNING, "the kernel reads it as 'is not set', merge_config.sh does not"
-    ),
-    "no-value": Rule(Severity.ERROR, "a CONFIG_ line without '=' is ignored"),
-    "malformed-value": Rule(Severity.ERROR, "the value is malformed"),
-    "unexpected-line": Rule(Severity.ERROR, "the kernel skips the line as unexpected data"),
-    "crlf": Rule(Severity.WARNING, "CRLF line ends"),
-    "repeated": Rule(Severity.WARNING, "the symbol is set more than once in one fragment"),
-}
 
 _UNPREFIXED = re.compile(r"^([A-Za-z][A-Za-z0-9_]*)\s*=\s*(.*)$")
 _INDENTED_ASSIGNMENT = re.compile(r"^(?:CONFIG_[A-Za-z0-9_]+\s*=|#\s*CONFIG_[A-Za-z0-9_]+\s)")
