@@ -8,7 +8,8 @@ tight: whatever the analysis cannot pin down is taken as anything from n to y, s
 is never called impossible by mistake. The rules, from scripts/kconfig/symbol.c
 (sym_calc_value()):
 
-- a symbol the arch does not define is n (Kconfig reads an undefined name as n); a constant
+- a symbol the arch does not define is n (Kconfig reads an undefined name as n), except the
+  stand-ins of toolchain probes (which may answer either way); a constant
   is itself; an int/hex/string symbol is n where an expression reads it as a tristate;
 - a symbol's value is at most the largest of: its prompt's visibility (the prompt's ``if``
   and the enclosing menus and ``if`` blocks, capped by ``depends on``), each ``default`` (its
@@ -105,7 +106,11 @@ class Bounds:
         if sym.is_constant:
             value = int(sym.tri_value)
             return value, value
-        if not sym.nodes or sym.orig_type not in (BOOL, TRISTATE):
+        if not sym.nodes:
+            # Undefined here -- unless it stands for a toolchain probe's answer (offline,
+            # $(success,...) becomes a symbol with no definition but a default): anything.
+            return _ANY if sym.defaults else _N
+        if sym.orig_type not in (BOOL, TRISTATE):
             return _N
         dep_lo, dep_hi = self.expr(sym.direct_dep)
         rev_lo, rev_hi = self.expr(sym.rev_dep)
