@@ -261,6 +261,16 @@ def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
             "options that depend on compiler probes are taken as on. Use --probe (with "
             "--cross-compile for another arch) for exact answers."
         )
+    if base.config is not None and tree.probes_from_config:
+        guessed = tree.unrecorded_probes(base.config.assignments)
+        if guessed:
+            shown = ", ".join(guessed[:4]) + (
+                f" and {len(guessed) - 4} more" if len(guessed) > 4 else ""
+            )
+            notices.append(
+                f"the fragments bring in toolchain probes {base.name} never recorded ({shown}): "
+                "their answers are guessed; use --probe (with --cross-compile) for exact ones"
+            )
     facts = TreeFacts.of(tree, arch)
     findings: list[FragmentFinding] = []
     for source, fragment in read:
