@@ -9,9 +9,10 @@ else -- ``--arch`` choices, profile arch names, arch detection from a config, SR
 tree, the benchmark's compilers -- is derived here. No kconfiglib: a config's values come in
 as a lookup function.
 
-Sources: arch/x86/Kconfig (X86_64 / X86_32 from 64BIT, ``default ARCH != "i386"``),
-arch/powerpc/Kconfig and arch/powerpc/platforms/Kconfig.cputype (PPC64 "64-bit kernel",
-default n; PPC32 = !PPC64), arch/arm64/Kconfig, the top Makefile (SRCARCH for ARCH=i386 and
+Sources (Linux 6.12): arch/x86/Kconfig (X86_64 / X86_32 follow 64BIT, whose default is
+``"$(ARCH)" != "i386"``), arch/powerpc/platforms/Kconfig.cputype (PPC64 "64-bit kernel", no
+default, so n; PPC32 is !PPC64) and arch/powerpc/Kconfig (64BIT ``default y if PPC64``),
+arch/arm64/Kconfig, the top Makefile (SRCARCH for ARCH=i386 and
 x86_64 is x86), Debian's cross toolchain packages (gcc-<prefix without the dash>).
 """
 
@@ -86,7 +87,7 @@ ARCHES: tuple[Arch, ...] = (
         family="powerpc",
         family_symbol="PPC",
         bits=32,
-        default=True,  # PPC64 "64-bit kernel" is default n
+        default=True,  # PPC64 "64-bit kernel" has no default: n
         machines=("ppc",),
         cross_compile="powerpc-linux-gnu-",
     ),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-from kcheck import arches
+from kcheck import arches, reasons
 from kcheck.expr import Expr, compare, number, parse_expr, symbols
 from kcheck.expr import evaluate as evaluate_expr
 from kcheck.model import (
@@ -179,7 +179,7 @@ class _Evaluator:
         name = self.chosen_name(req)
         names = " / ".join(f"CONFIG_{each}" for each in (req.symbol, *req.aliases))
         if name is Status.NOT_APPLICABLE:
-            return self.verdict(req, name, "not defined in this kernel tree")
+            return self.verdict(req, name, reasons.NOT_DEFINED)
         if isinstance(name, Status):
             return self.verdict(
                 req,
@@ -214,10 +214,7 @@ class _Evaluator:
     def why(self, name: str, expect: Expectation, value: str, requested: str | None) -> str | None:
         parts = []
         if requested is not None:
-            parts.append(
-                f"CONFIG_{name}={requested} in the .config will be dropped: "
-                f"make olddefconfig makes it {value}"
-            )
+            parts.append(reasons.dropped(name, requested, value))
         if expect.is_tristate and not expect.wants_off:
             # The least value that would pass is what the dependencies have to allow.
             wanted = min(allowed for allowed in expect.allowed if allowed is not Tristate.N)

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kcheck.errors import ProfileError
+from kcheck.kernel.dotconfig import unescape
 from kcheck.model import SymbolType, Tristate
 
 __all__ = [
@@ -203,7 +204,7 @@ class _Parser:
         token = self.take()
         if token.kind == "str":
             # Kconfig has no escapes other than a backslash quoting the next character.
-            body = re.sub(r"\\(.)", r"\1", token.text[1:-1])
+            body = unescape(token.text[1:-1])
             # A quoted "y" is the constant y in Kconfig too (kconfiglib's _lookup_const_sym).
             if body in ("y", "m", "n"):
                 return Const(body, SymbolType.TRISTATE)

@@ -23,6 +23,7 @@ from typing import Any
 
 import kconfiglib
 
+from kcheck import reasons
 from kcheck.kernel.compat import AND, BOOL, EQUAL, MENU, NOT, OR, TRISTATE, UNEQUAL, Choice, Symbol
 from kcheck.model import DEFAULT_DEPTH, ChainNode, LinkKind
 
@@ -235,7 +236,7 @@ class _Builder:
             **self.where(sym),
         )
         if not sym.nodes:
-            return replace(base, note="not defined in this tree, so always n")
+            return replace(base, note=f"{reasons.NOT_DEFINED}, so always n")
         extra_children = tuple(
             self.term(t, M, depth + 1, (*path, sym.name), via="select ... if")
             for t in extra
@@ -428,7 +429,7 @@ class _Builder:
                 children.append(self.term(term, dep_need, depth + 1, path, via=via))
         asked = sym.user_value is not None and sym.orig_type in (BOOL, TRISTATE)
         dropped = (
-            f"the .config asks for {'nmy'[sym.user_value]}, which make olddefconfig drops"
+            reasons.dropped(sym.name, "nmy"[sym.user_value], sym.str_value)
             if asked and sym.user_value >= want
             else None
         )
@@ -438,25 +439,21 @@ class _Builder:
         if not prompts:
             return (
                 (*children, *self.selectors(sym, want, depth, path)),
-                (
-                    "has no prompt: it is on only when something selects it"
-                    if not sym.defaults
-                    else "has no prompt: it is on only when selected or when a default applies"
-                ),
+                reasons.no_prompt(has_defaults=bool(sym.defaults)),
                 False,
             )
         if sym.visibility < dep_need:
             children += self.hidden_prompt(sym, dep_need, dep_terms, depth, path)
-            return tuple(children), "its prompt is hidden", False
+            return tuple(children), reasons.prompt_hidden(), False
         choice = sym.choice
         if choice is not None and choice.selection is not None and choice.selection is not sym:
             children.append(self.choice_switch(sym, choice, depth, path))
-            return tuple(children), "another member of its choice is selected", True
+            return tuple(children), reasons.other_choice_member(), True
         note: str | None
         if sym.user_value is None:
-            note = "not set in the config, and its default is " + str(sym.str_value)
+            note = reasons.not_set(sym.str_value)
         elif sym.orig_type in (BOOL, TRISTATE) and sym.user_value < want:
-            note = f"the config sets it to {'nmy'[sym.user_value]}"
+            note = reasons.config_sets("nmy"[sym.user_value])
         else:
             note = dropped
         return tuple(children), note, True
@@ -644,7 +641,7 @@ class _Builder:
                         None,
                     )
                 )
-            return tuple(children), "held on by select: turn off what selects it", False
+            return tuple(children), reasons.held_on_by_select(), False
         choice = sym.choice
         if choice is not None and choice.selection is sym and want == N:
             others = [s.name for s in choice.syms if s is not sym and s.visibility]
@@ -659,13 +656,13 @@ class _Builder:
                 settable=bool(others),
                 **self.where(choice),
             )
-            return (node,), "it is the selected member of its choice", False
+            return (node,), reasons.selected_member(), False
         if _tri(sym.weak_rev_dep) > want and sym.visibility <= want:
             return (), "implied by " + expr_text(sym.weak_rev_dep), False
         if sym.visibility > want:
             if sym.user_value is not None and sym.user_value > want:
-                return (), f"the config sets it to {'nmy'[sym.user_value]}", True
-            return (), f"not set in the config, and its default is {sym.str_value}", True
+                return (), reasons.config_sets("nmy"[sym.user_value]), True
+            return (), reasons.not_set(sym.str_value), True
         return (), f"its default makes it {sym.str_value}, and no prompt for it is visible", False
 
 
@@ -708,4 +705,4 @@ def explain_symbol(
     )
     if not children:
         children = tuple(builder.hidden_prompt(sym, M, _split(sym.direct_dep, AND), 1, (name,)))
-    return replace(base, children=children, note="its prompt is hidden")
+    return replace(base, children=children, note=reasons.prompt_hidden())

@@ -12,6 +12,7 @@ from typing import Any
 
 import kconfiglib
 
+from kcheck import reasons
 from kcheck.kernel.dotconfig import DotConfig, value_type
 from kcheck.kernel.tree import LoadedTree
 from kcheck.model import SymbolType, Tristate
@@ -68,7 +69,7 @@ class TreeView:
     def why_not(self, name: str, wanted: Tristate) -> str | None:
         sym = self._sym(name)
         if sym is None:
-            return "not defined in this kernel tree"
+            return reasons.NOT_DEFINED
         return first_obstacle(sym, wanted)
 
 
@@ -100,34 +101,31 @@ def first_obstacle(sym: Any, wanted: Tristate) -> str | None:
     )
     if wanted == Tristate.N:
         if current is not None and current > Tristate.N and _tri(sym.rev_dep) > Tristate.N:
-            return f"selected by {_expr_text(sym.rev_dep)}"
+            return reasons.held_on_by_select(_expr_text(sym.rev_dep))
         if sym.choice is not None and current == Tristate.Y:
-            return "it is the selected member of its choice; select another member instead"
+            return reasons.selected_member()
         return None
     for term in kconfiglib.split_expr(sym.direct_dep, kconfiglib.AND):
         if _tri(term) < wanted:
             if _tri(term) == Tristate.M:
-                return f"capped at m by {_expr_text(term)}"
-            return f"depends on {_expr_text(term)}"
+                return reasons.capped_at_m(_expr_text(term))
+            return reasons.depends_on(_expr_text(term))
     prompts = [node.prompt for node in sym.nodes if node.prompt is not None]
     if not prompts:
         if _tri(sym.rev_dep) < wanted:
-            selectors = _selectors(sym)
-            if selectors:
-                return f"has no prompt; it is on only when selected, by {', '.join(selectors)}"
-            return "has no prompt and nothing selects it"
+            return reasons.no_prompt(_selectors(sym))
         return None
     for _text, cond in prompts:
         if _tri(cond) < wanted:
-            return f"its prompt is hidden: {_expr_text(cond)}"
+            return reasons.prompt_hidden(_expr_text(cond))
     if sym.choice is not None:
         selection = sym.choice.selection
         if selection is not None and selection is not sym:
-            return f"another member of its choice is selected: {selection.name}"
+            return reasons.other_choice_member(selection.name)
     if sym.user_value is None:
-        return "not set in the config, and its default is off"
+        return reasons.not_set(sym.str_value)
     if sym.orig_type in (kconfiglib.BOOL, kconfiglib.TRISTATE) and sym.user_value < wanted:
-        return f"the config sets it to {'nmy'[sym.user_value]}"
+        return reasons.config_sets("nmy"[sym.user_value])
     return None
 
 
@@ -168,7 +166,7 @@ class FileView:
     def why_not(self, name: str, wanted: Tristate) -> str | None:
         value = self._config.get(name)
         if value is None:
-            return "not in the config; without a kernel tree its dependencies are unknown"
+            return reasons.unknown_without_tree()
         if value == "n":
-            return "set to n in the config"
+            return reasons.config_sets("n")
         return None

@@ -94,7 +94,7 @@ def files(tmp_path: Path) -> tuple[str, str]:
 
 
 # What the view says of a symbol the config turns off, without a tree.
-SET_TO_N = "set to n in the config"
+SET_TO_N = "the config sets it to n"
 
 
 def report_for(profile: str, config: str, *, locations: bool = True) -> Report:

@@ -12,8 +12,10 @@ import pytest
 
 from kcheck.errors import UsageError
 from kcheck.explain import chain_for, parse_target, preferences, preferences_from_results
+from kcheck.kernel.dotconfig import ConfigInput, parse_dotconfig
 from kcheck.kernel.tree import LoadedTree
-from kcheck.model import ChainNode, Level, LinkKind, NodeKind, Result, Status
+from kcheck.kernel.view import TreeView
+from kcheck.model import ChainNode, Level, LinkKind, NodeKind, Result, Status, Tristate
 from kcheck.profiles import load_profile
 from tests.unit.conftest import ParseCase
 
@@ -279,3 +281,29 @@ def test_preferences_skip_requirements_that_do_not_apply() -> None:
         ]
     )
     assert ranks == {"VIRTIO_PCI": 0, "VIRTIO_CONSOLE": 1}
+
+
+@pytest.mark.parametrize(
+    ("config", "name", "needs"),
+    [
+        ("", "BUS", "y"),  # not set, default n
+        ("CONFIG_BUS=y\nCONFIG_BUS_EXTRA=n\n", "BUS_EXTRA", "y"),  # the config sets it to n
+        ("", "PICK_B", "y"),  # another member of the choice is selected
+        ("", "GUARDED", "y"),  # its prompt is hidden
+        ("", "PICK_A", "n"),  # the selected member, wanted off
+        ("CONFIG_LEGACY=y\n", "OLD_API", "n"),  # held on by select
+    ],
+)
+def test_check_and_explain_say_why_in_the_same_words(
+    tree: LoadedTree, config: str, name: str, needs: str
+) -> None:
+    # The check's one-line why (TreeView.why_not) and explain's note on the same symbol come
+    # from kcheck.reasons: the one-liner may add detail after a colon, never other words.
+    node = explain(tree, config, name, needs)
+    view = TreeView(tree, parse_dotconfig(ConfigInput("in.config", "CONFIG_MODULES=y\n" + config)))
+    wanted = Tristate.parse(needs)
+    assert wanted is not None
+    why = view.why_not(name, wanted)
+    assert why is not None
+    assert node.note is not None
+    assert why.split(":")[0] == node.note.split(":")[0], (why, node.note)
