@@ -876,7 +876,7 @@ def merge(
                 defconfig=defconfig,
                 allnoconfig=allnoconfig,
                 fix=fix_output is not None,
-                gate=_fragment_gate(options),
+                gate=_gate(options),
             ),
             _notify,
         )
@@ -947,19 +947,11 @@ def lint(
             check_writable_target(options["report_file"])
         inputs = _inputs(None, tree, None, False, None, options["no_cache"])
         report = linting.lint(
-            linting.LintOptions(fragments, arches, inputs, _fragment_gate(options)), _notify
+            linting.LintOptions(fragments, arches, inputs, _gate(options)), _notify
         )
         return _emit_fragment_report(report, options)
 
     _run(body)
-
-
-def _fragment_gate(options: dict[str, Any]) -> app.Gate:
-    return app.Gate(
-        strict=options["strict"],
-        waivers=tuple(parse_waive_option(w) for w in options["waive"]),
-        waiver_file=options["waiver_file"],
-    )
 
 
 @main.command(context_settings=CONTEXT_SETTINGS)

@@ -20,7 +20,7 @@ from kcheck.reporters.chain import chain_to_dict, render_chain_text
 from kcheck.reporters.fix import fix_to_dict
 from kcheck.reporters.github import escape_data, escape_property
 from kcheck.reporters.junit import junit_document
-from kcheck.reporters.sarif import SARIF_SCHEMA, SARIF_VERSION, artifact_uri
+from kcheck.reporters.sarif import SARIF_SCHEMA, SARIF_VERSION, artifact_uri, run_head
 
 SCHEMA_VERSION = 1
 _GITHUB = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
@@ -213,23 +213,7 @@ def render_sarif(report: FragmentReport) -> str:
             result["properties"] = properties
         results.append(result)
     run: dict[str, Any] = {
-        "tool": {
-            "driver": {
-                "name": "kcheck",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "rules": rules,
-            }
-        },
-        "invocations": [
-            {
-                "executionSuccessful": True,
-                "exitCode": report.exit_code,
-                "toolExecutionNotifications": [
-                    {"level": "note", "message": {"text": n}} for n in report.notices
-                ],
-            }
-        ],
+        **run_head(rules, report.exit_code, report.notices),
         "artifacts": [{"location": {"uri": artifact_uri(str(f))}} for f in files],
         "results": results,
         "properties": {
