@@ -377,7 +377,8 @@ boot_case() {
     local log=$case_dir/console.log qpid deadline
     # -no-reboot: a guest that panics and reboots ends QEMU instead of looping. stdin is closed so
     # QEMU's -nographic monitor reads nothing.
-    "${qemu_line[@]}" -no-reboot </dev/null >"$log" 2>&1 &
+    : >"$log" # before QEMU starts, so the first look at it finds a file
+    "${qemu_line[@]}" -no-reboot </dev/null >>"$log" 2>&1 &
     qpid=$!
     deadline=$((SECONDS + timeout))
     timed_out=no
