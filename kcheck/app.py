@@ -195,6 +195,11 @@ def load_inputs(inputs: Inputs, notify: Notify) -> Loaded:
 _TREES: dict[tuple[str, str, bool, str | None, str | None], LoadedTree] = {}
 
 
+def tree_for(tree_dir: Path, arch: str, inputs: Inputs, notify: Notify) -> LoadedTree:
+    """The parsed tree for ``arch``, shared by every use case of this process (merge, lint)."""
+    return _tree(tree_dir, arch, inputs, notify)
+
+
 def _tree(tree_dir: Path, arch: str, inputs: Inputs, notify: Notify) -> LoadedTree:
     cache = (inputs.cache_dir or cache_dir()) if inputs.cache else None
     key = (

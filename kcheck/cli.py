@@ -27,13 +27,14 @@ from kcheck import __version__, app
 from kcheck.errors import InputError, KcheckError, UsageError
 from kcheck.kernel import cache as tree_cache
 from kcheck.kernel.dotconfig import KNOWN_ARCHES
-from kcheck.model import DEFAULT_DEPTH, FixPlan, Report
+from kcheck.model import DEFAULT_DEPTH, FixPlan, FragmentReport, Report
 from kcheck.output import check_in_place_target, check_writable_target, write_atomic
 from kcheck.policy import parse_waive_option
 from kcheck.profiles import builtin_profiles, load_profile
 from kcheck.reporters import FORMATS, RenderOptions, render_reports
 from kcheck.reporters.chain import render_explanation_json, render_explanation_text
 from kcheck.reporters.fix import render_fix_json, render_fix_text
+from kcheck.reporters.fragments import FRAGMENT_FORMATS
 from kcheck.reporters.text import summary_line
 
 if TYPE_CHECKING:
@@ -596,6 +597,8 @@ def main() -> None:
       kcheck resolve .config -o resolved.config
       kcheck explain VIRTIO_NET .config --tree ~/linux   why is it off?
       kcheck vm --guest .config --tree ~/linux -- qemu-system-ppc -M ppce500 ...
+      kcheck merge .config kernel/configs/kvm_guest.config --tree ~/linux -o merged.config
+      kcheck lint kernel/configs/kvm_guest.config --tree ~/linux --arch arm64
       kcheck profiles guest
 
     Exit codes: 0 all required options met, 1 a required option is missing,
@@ -1068,6 +1071,224 @@ def resolve(
                 f"{dropped.actual}{because}"
             )
         return EXIT_FAIL if result.dropped else EXIT_OK
+
+    _run(body)
+
+
+def fragment_gate_options(f: F) -> F:
+    """Output and gate options of merge and lint."""
+    options = [
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(sorted(FRAGMENT_FORMATS)),
+            default=None,
+            help="Report format. Default: github under GitHub Actions, else text.",
+        ),
+        click.option(
+            "--report",
+            "report_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="Write the report to this file; the summary goes to stderr.",
+        ),
+        click.option("--strict", is_flag=True, help="Warnings fail too (exit 1)."),
+        click.option(
+            "--waivers",
+            "waiver_file",
+            type=click.Path(path_type=Path, dir_okay=False),
+            help="A TOML file of waivers; ids are RULE:SYMBOL, RULE:FILE:LINE or a RULE. "
+            "Default: .kcheck-waivers.toml next to the first fragment.",
+        ),
+        click.option(
+            "--waive", "waive", multiple=True, metavar="ID=REASON", help="Waive one finding."
+        ),
+    ]
+    return _stack(options, f)
+
+
+def _emit_fragment_report(
+    report: FragmentReport, options: dict[str, Any], *, to_stderr: bool = False
+) -> int:
+    """Render a merge/lint report to stdout (stderr when stdout holds the config), or to
+    --report with the summary on stderr; the report's exit code."""
+    from kcheck.reporters.fragments import summary_line as fragment_summary
+
+    fmt: str = options["fmt"] or (
+        "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+    )
+    report_file: Path | None = options["report_file"]
+    stream = sys.stderr if to_stderr else sys.stdout
+    color = fmt == "text" and report_file is None and _color_wanted(stream)
+    text = FRAGMENT_FORMATS[fmt](report, color, _width())
+    if report_file is not None:
+        write_atomic(report_file, text)
+        _notify(f"{report.command}: {fragment_summary(report)}")
+        _notify(f"report written to {report_file}")
+    else:
+        stream.write(text)
+        stream.flush()
+    return report.exit_code
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("base", metavar="[BASE]", required=False)
+@click.argument("fragments", metavar="FRAGMENT...", nargs=-1)
+@click.option(
+    "--defconfig",
+    metavar="NAME",
+    help="Start from the tree's arch/$SRCARCH/configs/NAME, as `make NAME` does (needs --arch; "
+    "use --probe for exact toolchain answers).",
+)
+@click.option(
+    "--allnoconfig",
+    is_flag=True,
+    help="Start from nothing: `make allnoconfig` with the merged fragments as "
+    "KCONFIG_ALLCONFIG (merge_config.sh -n). Needs --arch.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the merged config here; the report goes to stdout. Default: the config on "
+    "stdout, the report on stderr.",
+)
+@click.option(
+    "--fix",
+    "fix_output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write a corrected fragment to FILE: every request that can hold, plus what the lost "
+    "ones need, verified by merging it onto the same base.",
+)
+@tree_options
+@fragment_gate_options
+def merge(
+    base: str | None,
+    fragments: tuple[str, ...],
+    defconfig: str | None,
+    allnoconfig: bool,
+    output: Path | None,
+    fix_output: Path | None,
+    **options: Any,
+) -> None:
+    """Merge fragments as `merge_config.sh -m BASE FRAGMENT...` + `make olddefconfig` would,
+    and say which requests do not survive, and why.
+
+    BASE is a config (path, .gz or -); with --defconfig NAME or --allnoconfig every argument
+    is a fragment. The merged config is byte for byte what the kernel's tools write. The
+    report lists every requested value that does not survive with the fragment's file:line
+    and the chain that drops it (as `kcheck explain` shows it), fragment lines the kernel
+    skips, and which fragment wins when two set the same symbol.
+
+    Exit codes: 0 every request survives, 1 a request is lost (or, with --strict, a
+    warning), 2 bad usage or input, 3 internal error.
+
+    \b
+    Examples:
+      kcheck merge .config kernel/configs/kvm_guest.config --tree . -o merged.config
+      kcheck merge .config a.config b.config --tree ~/linux --fix fixed.config
+      kcheck merge --defconfig defconfig arch/arm64/configs/virt.config --tree . \\
+          --arch arm64 --probe --cross-compile aarch64-linux-gnu- -o .config
+      kcheck merge --allnoconfig kernel/configs/tiny-base.config --tree . --arch x86_64 --probe
+      kcheck merge .config frag.config --tree . --format sarif --report merge.sarif
+    """
+
+    def body() -> int:
+        from kcheck import merge as merging
+
+        names = list(fragments)
+        start = base
+        if defconfig is not None or allnoconfig:
+            if base is not None:
+                names.insert(0, base)
+            start = None
+        if not names:
+            raise UsageError("give at least one fragment to merge")
+        for target in (output, fix_output, options["report_file"]):
+            if target is not None:
+                check_writable_target(target)
+        outcome = merging.merge(
+            merging.MergeOptions(
+                fragments=tuple(names),
+                inputs=_inputs_from(options, None),
+                base=start,
+                defconfig=defconfig,
+                allnoconfig=allnoconfig,
+                fix=fix_output is not None,
+                gate=_gate(options),
+            ),
+            _notify,
+        )
+        report = outcome.report
+        if output is not None:
+            write_atomic(output, outcome.config)
+            report = replace(report, output=str(output))
+        else:
+            sys.stdout.write(outcome.config)
+            sys.stdout.flush()
+        if fix_output is not None and outcome.fix_fragment is not None:
+            write_atomic(fix_output, outcome.fix_fragment)
+            _notify(
+                f"corrected fragment written to {fix_output}"
+                + ("" if report.fix_verified else " (NOT verified: see the report)")
+            )
+        return _emit_fragment_report(report, options, to_stderr=output is None)
+
+    _run(body)
+
+
+@main.command(context_settings=CONTEXT_SETTINGS)
+@click.argument("fragments", metavar="FRAGMENT...", nargs=-1, required=True)
+@click.option(
+    "--tree",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="KCHECK_TREE",
+    help="Kernel source tree (env KCHECK_TREE). Default: the tree a fragment lives in, or the "
+    "current directory.",
+)
+@click.option(
+    "--arch",
+    "arches",
+    type=click.Choice(KNOWN_ARCHES),
+    multiple=True,
+    help="Check for this architecture; repeat for several. Default: the arch of fragments "
+    "under arch/<A>/configs, else this machine's.",
+)
+@click.option("--no-cache", is_flag=True, help="Parse the tree afresh; do not use the cache.")
+@fragment_gate_options
+def lint(
+    fragments: tuple[str, ...], tree: Path | None, arches: tuple[str, ...], **options: Any
+) -> None:
+    """Check config fragments on their own, before any merge.
+
+    Finds symbols the arch does not define (and which arch does, a close name from the tree,
+    or the new name of a renamed one), lines the kernel's reader skips or misreads (no
+    CONFIG_ prefix, indented, =yes, quoted numbers, a misspelt '# CONFIG_X is not set', no
+    '=', CRLF), values of the wrong type, a symbol set twice, and requests that can never
+    hold on the arch (their dependencies are n whatever the config says, e.g. depends on X86
+    on arm64). Each finding names its fragment's file:line.
+
+    Exit codes: 0 no error (with --strict: no warning either), 1 otherwise, 2 bad usage or
+    input, 3 internal error.
+
+    \b
+    Examples:
+      kcheck lint kernel/configs/kvm_guest.config --tree . --arch arm64
+      kcheck lint my.config --tree ~/linux --arch x86_64 --arch arm64 --arch powerpc
+      kcheck lint configs/*.config --tree . --format github
+      kcheck lint frag.config --tree . --waive other-arch:S390_GUEST='shared with s390'
+    """
+
+    def body() -> int:
+        from kcheck import lint as linting
+
+        if options["report_file"] is not None:
+            check_writable_target(options["report_file"])
+        inputs = _inputs(None, tree, None, False, None, options["no_cache"])
+        report = linting.lint(
+            linting.LintOptions(fragments, arches, inputs, _gate(options)), _notify
+        )
+        return _emit_fragment_report(report, options)
 
     _run(body)
 

@@ -514,3 +514,131 @@ def _lowered(before: str | None, after: str | None) -> bool:
     old = Tristate.parse(before or "")
     new = Tristate.parse(after or "")
     return old is not None and new is not None and new < old
+
+
+# -- fragments: kcheck merge and kcheck lint ----------------------------------------------------
+
+
+class Severity(enum.StrEnum):
+    """How much a finding about a fragment matters: an ``error`` is a request that will not
+    take effect (exit 1), a ``warning`` one that works but is fragile (exit 1 with
+    ``--strict``), a ``note`` is information (which fragment wins an override)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A kind of finding: its severity and one line on what it means."""
+
+    severity: Severity
+    summary: str
+
+
+#: Every rule of ``kcheck lint`` and ``kcheck merge`` (``FragmentFinding.rule``), by name.
+RULES: dict[str, Rule] = {
+    "lost": Rule(Severity.ERROR, "the merged config does not keep the value the fragment asks for"),
+    "redefined": Rule(Severity.NOTE, "a later fragment sets the symbol again and wins"),
+    "undefined": Rule(Severity.ERROR, "no Kconfig file of the tree defines the symbol"),
+    "other-arch": Rule(Severity.ERROR, "only other architectures define the symbol"),
+    "never": Rule(Severity.ERROR, "the request can never hold on this architecture"),
+    "wrong-type": Rule(Severity.ERROR, "the value is not one the symbol's type accepts"),
+    "unquoted-string": Rule(Severity.ERROR, "a string value without quotes is ignored"),
+    "quoted-number": Rule(Severity.ERROR, "an int/hex value in quotes is rejected"),
+    "misread-value": Rule(Severity.WARNING, "the kernel reads only the value's first letter"),
+    "unprefixed": Rule(Severity.ERROR, "a line without the CONFIG_ prefix is ignored"),
+    "indented": Rule(Severity.ERROR, "an indented assignment is ignored"),
+    "unset-typo": Rule(Severity.ERROR, "a misspelt '# CONFIG_X is not set' is only a comment"),
+    "unset-misread": Rule(
+        Severity.WARNING, "the kernel reads it as 'is not set', merge_config.sh does not"
+    ),
+    "no-value": Rule(Severity.ERROR, "a CONFIG_ line without '=' is ignored"),
+    "malformed-value": Rule(Severity.ERROR, "the value is malformed"),
+    "unexpected-line": Rule(Severity.ERROR, "the kernel skips the line as unexpected data"),
+    "crlf": Rule(Severity.WARNING, "CRLF line ends"),
+    "repeated": Rule(Severity.WARNING, "the symbol is set more than once in one fragment"),
+}
+
+
+@dataclass(frozen=True)
+class FragmentFinding:
+    """One thing wrong with (or worth knowing about) a fragment line.
+
+    ``rule`` names the kind (``lost``, ``undefined``, ``unprefixed``, ...: see
+    ``kcheck.lint.RULES``); ``file``/``line`` point at the fragment line; ``symbol`` is the
+    name without ``CONFIG_``; ``requested`` the value the line asks for and ``actual`` what the
+    symbol ends with (merge), both as a .config shows them; ``message`` says in plain words
+    what happens and why; ``suggestion`` what to write instead (a symbol the user may have
+    meant, the correct line); ``chain`` why a lost request is lost (``kcheck explain``'s
+    chain); ``arch`` the architecture it was found on; ``waived`` the waiver's reason.
+    """
+
+    rule: str
+    severity: Severity
+    message: str
+    file: str | None = None
+    line: int | None = None
+    symbol: str | None = None
+    requested: str | None = None
+    actual: str | None = None
+    suggestion: str | None = None
+    arch: str | None = None
+    chain: ChainNode | None = None
+    waived: str | None = None
+
+    @property
+    def id(self) -> str:
+        """What a waiver names: ``rule:SYMBOL``, or ``rule:file:line`` for a line with none."""
+        if self.symbol:
+            return f"{self.rule}:{self.symbol}"
+        return f"{self.rule}:{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Override:
+    """merge_config.sh's "Value of CONFIG_X is redefined by fragment F": the line that wins
+    (``file``:``line``, ``value`` as written) and the one it replaces (in the base config when
+    ``previous_is_base``)."""
+
+    symbol: str
+    file: str
+    line: int | None
+    value: str
+    previous_file: str
+    previous_line: int | None
+    previous_value: str
+    previous_is_base: bool
+
+
+@dataclass(frozen=True)
+class FragmentReport:
+    """What ``kcheck merge`` or ``kcheck lint`` (``command``) found in a set of fragments.
+
+    ``requests`` counts the fragment lines that ask for a value (merge: after overrides);
+    ``output`` is where the merged config went (merge, ``-o``); ``fix`` the corrected
+    fragment's plan and ``fix_verified`` whether merging it kept every possible request.
+    ``strict`` makes warnings fail.
+    """
+
+    command: str
+    fragments: tuple[str, ...]
+    tree: str | None
+    arches: tuple[str, ...]
+    kernel_version: str | None
+    findings: tuple[FragmentFinding, ...]
+    base: str | None = None
+    overrides: tuple[Override, ...] = ()
+    requests: int = 0
+    output: str | None = None
+    notices: tuple[str, ...] = ()
+    strict: bool = False
+    fix: FixPlan | None = None
+    fix_verified: bool | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """1 when an error (or with ``strict`` a warning) is not waived, else 0."""
+        failing = (Severity.ERROR, Severity.WARNING) if self.strict else (Severity.ERROR,)
+        return int(any(f.severity in failing and f.waived is None for f in self.findings))

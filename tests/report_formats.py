@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 import xmlschema
 
-from kcheck.schemas import report_schema
+from kcheck.schemas import fragments_schema, report_schema
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -46,6 +46,14 @@ def sarif_validator() -> jsonschema.protocols.Validator:
 @functools.cache
 def junit_schema() -> xmlschema.XMLSchema10:
     return xmlschema.XMLSchema10(FIXTURES / "junit-10.xsd")
+
+
+@functools.cache
+def fragments_validator() -> jsonschema.protocols.Validator:
+    schema = fragments_schema()
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
 def errors(validator: jsonschema.protocols.Validator, document: Any) -> list[str]:
@@ -105,7 +113,8 @@ def check_json_reports(text: str) -> None:
     """One config gives a report object; several give an array of them, each valid alone."""
     document = json.loads(text)
     for report in document if isinstance(document, list) else [document]:
-        problems = errors(report_validator(), report)
+        fragments = report.get("command") in ("merge", "lint")
+        problems = errors(fragments_validator() if fragments else report_validator(), report)
         assert not problems, problems
 
 

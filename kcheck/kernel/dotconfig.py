@@ -485,19 +485,121 @@ def format_dotconfig(values: Mapping[str, str], types: Mapping[str, SymbolType])
     )
 
 
+# merge_config.sh's two sed expressions that list a fragment's symbols (SED_CONFIG_EXP1/2):
+# a line that starts ``CONFIG_X=`` (any value, even one the kernel rejects), or is exactly
+# ``# CONFIG_X is not set`` (so not with a CR or a blank after it).
+_MERGE_SET_RE = re.compile(r"^(CONFIG_[a-zA-Z0-9_]*)=")
+_MERGE_UNSET_RE = re.compile(r"^# (CONFIG_[a-zA-Z0-9_]*) is not set$")
+# Every place a name could start: grep and sed see ``CONFIG_`` inside longer words too.
+_MERGE_NAME_RE = re.compile(r"(?=(CONFIG_[A-Za-z0-9_]*))")
+_WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+
+
+def _text_lines(text: str) -> list[str]:
+    """The lines of ``text`` as sed and grep see them: ended by LF only, each keeping it."""
+    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+
+
+class _NameIndex:
+    """Where each ``CONFIG_...`` name occurs in a list of lines, for merge_config.sh's
+    ``grep -w $CFG`` (the name as a whole word) and ``sed "/$CFG[ =]/d"`` (the name, not
+    necessarily at a word start, followed by a blank or ``=``)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.words: dict[str, list[int]] = {}
+        self.deletable: dict[str, list[int]] = {}
+        for index, line in enumerate(lines):
+            if "CONFIG_" not in line:
+                continue
+            for match in _MERGE_NAME_RE.finditer(line):
+                name = match.group(1)
+                start = match.start()
+                end = start + len(name)
+                if start == 0 or line[start - 1] not in _WORD_CHARS:
+                    self.words.setdefault(name, []).append(index)
+                if end < len(line) and line[end] in " =":
+                    self.deletable.setdefault(name, []).append(index)
+
+
+@dataclass(frozen=True)
+class Redefinition:
+    """merge_config.sh's "Value of CONFIG_X is redefined by fragment F": the lines that
+    mentioned the name before (``previous``: what ``grep -w`` printed, lines of the base or of
+    earlier fragments, as (source, line) like :attr:`MergedText.origins`) and the
+    fragment's own (``source`` is the fragment's number, from 1)."""
+
+    symbol: str  # without CONFIG_
+    source: int
+    previous: tuple[tuple[int, int] | None, ...]
+    previous_text: str
+    new_text: str
+
+
+@dataclass(frozen=True)
+class MergedText:
+    """The text ``merge_config.sh -m BASE FRAGMENT...`` writes, with where each line came
+    from: ``origins[i]`` is (source, 1-based line) of line i (source 0 is the base, i the
+    i-th fragment), ``None`` for the empty lines merge_config.sh adds itself."""
+
+    text: str
+    origins: tuple[tuple[int, int] | None, ...]
+    redefinitions: tuple[Redefinition, ...]
+
+
+def merge_configs(base: str, fragments: Iterable[str]) -> MergedText:
+    """``scripts/kconfig/merge_config.sh -m base fragment...`` (Linux 6.12), exactly.
+
+    For each fragment text in turn: every name its lines set (``CONFIG_X=...`` or
+    exactly ``# CONFIG_X is not set``) that the text so far mentions as a word (``grep -w``)
+    has its lines removed from it -- every line holding the name followed by a blank or ``=``,
+    comments too, as its ``sed`` does -- with a :class:`Redefinition` when those lines differ
+    from the fragment's own; then an empty line and the whole fragment are appended.
+    """
+    lines = _text_lines(base)
+    origins: list[tuple[int, int] | None] = [(0, n) for n in range(1, len(lines) + 1)]
+    redefinitions: list[Redefinition] = []
+    for source, fragment in enumerate(fragments, start=1):
+        own = _text_lines(fragment)
+        own_index = _NameIndex(own)
+        index = _NameIndex(lines)
+        removed: set[int] = set()
+        for line in own:
+            body = line.rstrip("\n")
+            match = _MERGE_SET_RE.match(body) or _MERGE_UNSET_RE.match(body)
+            if match is None:
+                continue
+            cfg = match.group(1)
+            present = [i for i in index.words.get(cfg, ()) if i not in removed]
+            if not present:
+                continue
+            previous = "\n".join(lines[i].rstrip("\n") for i in present)
+            new = "\n".join(own[i].rstrip("\n") for i in own_index.words.get(cfg, ()))
+            if previous != new:
+                redefinitions.append(
+                    Redefinition(
+                        cfg.removeprefix("CONFIG_"),
+                        source,
+                        tuple(origins[i] for i in present),
+                        previous,
+                        new,
+                    )
+                )
+            removed.update(index.deletable.get(cfg, ()))
+        kept = [i for i in range(len(lines)) if i not in removed]
+        lines = [lines[i] for i in kept]
+        origins = [origins[i] for i in kept]
+        # "echo >> $TMP_FILE" (in case the previous file lacks a new line at the end)
+        lines.append("\n")
+        origins.append(None)
+        lines += own
+        origins += [(source, n) for n in range(1, len(own) + 1)]
+    return MergedText("".join(lines), tuple(origins), tuple(redefinitions))
+
+
 def merge_config_text(base: str, fragment: str) -> str:
-    """``scripts/kconfig/merge_config.sh -m base fragment``: the lines of ``base`` that mention
-    a symbol the fragment assigns (``/CONFIG_X[ =]/``, as its sed does) are dropped, and the
-    whole fragment is appended after a newline."""
-    names = [
-        f"CONFIG_{line.symbol}"
-        for line in read_lines(ConfigInput("<fragment>", fragment), lenient=True)
-    ]
-    kept = base
-    if names:
-        pattern = re.compile("|".join(re.escape(name) + "[ =]" for name in names))
-        kept = "".join(line for line in base.splitlines(keepends=True) if not pattern.search(line))
-    return kept + "\n" + fragment
+    """``scripts/kconfig/merge_config.sh -m base fragment``: the merged text alone (see
+    :func:`merge_configs`)."""
+    return merge_configs(base, [fragment]).text
 
 
 def _header(text: str) -> tuple[str | None, tuple[int, int, int] | None]:

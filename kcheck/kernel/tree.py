@@ -17,7 +17,7 @@ import os
 import re
 import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -355,6 +355,27 @@ class LoadedTree:
             if requested != actual:
                 out.append(DroppedValue(name, requested, actual))
         return out
+
+    def requested(self, name: str, value: str, quoted: bool) -> str | None:
+        """The value a .config line ``CONFIG_name=value`` (as :mod:`~kcheck.kernel.dotconfig`
+        reads it) asks for, as the symbol's value would show it; None when the kernel
+        rejects it for the symbol's type or the tree does not define the symbol."""
+        sym = self.sym(name)
+        return None if sym is None else _requested_value(sym, value, quoted)
+
+    def unrecorded_probes(self, recorded: Collection[str]) -> list[str]:
+        """Offline: the toolchain-probe symbols the resolved config writes that ``recorded``
+        (the names a full base config assigns) does not -- their answers were guessed, since
+        the toolchain that wrote the base was never asked (a 64-bit fragment on a 32-bit
+        config). Empty with ``probe``."""
+        if self.spec.probe:
+            return []
+        syms = dict.fromkeys([*self._probe_syms, *self._placeholders])
+        return [
+            s.name
+            for s in syms
+            if s.__class__ is _K.Symbol and s.config_string and s.name not in recorded
+        ]
 
     def undefined(self) -> list[str]:
         """Names assigned in the loaded .config that this tree does not define."""

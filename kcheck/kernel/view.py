@@ -23,6 +23,12 @@ def _defined(sym: Any) -> bool:
     return sym is not None and bool(sym.nodes)
 
 
+def tree_symbol_type(tree: LoadedTree, name: str) -> SymbolType:
+    """The type of ``name`` in ``tree``; UNKNOWN when the tree does not define it."""
+    sym = tree.sym(name)
+    return SymbolType.UNKNOWN if sym is None else symbol_type(sym)
+
+
 class TreeView:
     """Exact answers from a parsed tree with a config loaded into it."""
 

@@ -93,15 +93,12 @@ def _result(report: Report, result: Result, index: int) -> dict[str, Any]:
     return out
 
 
-def report_to_sarif(report: Report) -> dict[str, Any]:
-    """The report as a SARIF log (a dict ready for ``json.dumps``)."""
-    rules = [_rule(result) for result in report.results]
-    results = [
-        _result(report, result, index)
-        for index, result in enumerate(report.results)
-        if result.status in FINDINGS or result.status is Status.WAIVED
-    ]
-    run: dict[str, Any] = {
+def run_head(
+    rules: list[dict[str, Any]], exit_code: int, notices: tuple[str, ...]
+) -> dict[str, Any]:
+    """A run's ``tool`` (kcheck with these rules) and ``invocations`` (its exit code and the
+    notices as notifications): what every kcheck SARIF run starts with."""
+    return {
         "tool": {
             "driver": {
                 "name": "kcheck",
@@ -113,12 +110,25 @@ def report_to_sarif(report: Report) -> dict[str, Any]:
         "invocations": [
             {
                 "executionSuccessful": True,
-                "exitCode": report.summary.exit_code,
+                "exitCode": exit_code,
                 "toolExecutionNotifications": [
-                    {"level": "note", "message": {"text": notice}} for notice in report.notices
+                    {"level": "note", "message": {"text": notice}} for notice in notices
                 ],
             }
         ],
+    }
+
+
+def report_to_sarif(report: Report) -> dict[str, Any]:
+    """The report as a SARIF log (a dict ready for ``json.dumps``)."""
+    rules = [_rule(result) for result in report.results]
+    results = [
+        _result(report, result, index)
+        for index, result in enumerate(report.results)
+        if result.status in FINDINGS or result.status is Status.WAIVED
+    ]
+    run: dict[str, Any] = {
+        **run_head(rules, report.summary.exit_code, report.notices),
         "results": results,
         "properties": {
             "profile": report.profile,

@@ -52,8 +52,11 @@ def kcheck(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Invoke:
 
 def report_format(args: tuple[str, ...]) -> str | None:
     """The --format a report command was given (text when none), None for other commands."""
-    if not args or args[0] not in ("guest", "host", "check", "vm") or "--fix" in args:
+    commands = ("guest", "host", "check", "vm", "lint", "merge")
+    if not args or args[0] not in commands or "--fix" in args:
         return None
+    if args[0] == "merge" and "-o" not in args:
+        return None  # the merged config is on stdout, the report on stderr
     for i, arg in enumerate(args):
         if arg == "--format" and i + 1 < len(args):
             return args[i + 1]

@@ -1,0 +1,429 @@
+"""``kcheck merge``: what ``merge_config.sh -m BASE FRAGMENT...`` and ``make olddefconfig`` give,
+and every request of the fragments that does not survive, with the chain that drops it.
+
+The base is a config file, a defconfig of the tree (``make NAME``: the file read as a config
+and completed with olddefconfig semantics, conf.c's ``--defconfig``) or nothing
+(``--allnoconfig``, merge_config.sh's ``-n``: ``make allnoconfig`` with KCONFIG_ALLCONFIG set to
+the merged fragments). The text is merged exactly as merge_config.sh does
+(:func:`kcheck.kernel.dotconfig.merge_configs`), so its "Value of X is redefined" overrides are
+reported too, and resolved with kcheck's olddefconfig. A request is a fragment line whose
+assignment is the last one for its symbol in the merged text; it is lost when the symbol ends
+with another value (or the tree does not define it and it asks for more than n). ``--fix``
+plans, with :mod:`kcheck.kernel.planner`, what the lost requests need, writes the user's
+requests plus that plan as one fragment, and verifies it by merging it onto the same base.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kcheck import app
+from kcheck.errors import InputError, UsageError
+from kcheck.kernel.bounds import apply_allnoconfig
+from kcheck.kernel.chain import parse_needs
+from kcheck.kernel.dotconfig import (
+    ConfigInput,
+    DotConfig,
+    Fragment,
+    Line,
+    MergedText,
+    detect_arch,
+    format_assignment,
+    merge_configs,
+    parse_dotconfig,
+    read_config,
+    read_lines,
+)
+from kcheck.kernel.tree import LoadedTree
+from kcheck.kernel.view import tree_symbol_type
+from kcheck.lint import (
+    TreeFacts,
+    apply_waivers,
+    find_tree_dir,
+    line_findings,
+    read_fragments,
+    symbol_findings,
+    waivers_for,
+)
+from kcheck.model import (
+    FixPlan,
+    FixTarget,
+    FragmentFinding,
+    FragmentReport,
+    NodeKind,
+    Override,
+    Severity,
+    SymbolType,
+)
+
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class MergeOptions:
+    """What ``kcheck merge`` was asked. Exactly one of ``base``, ``defconfig`` and
+    ``allnoconfig`` says where the config starts from."""
+
+    fragments: tuple[str, ...]
+    inputs: app.Inputs
+    base: str | None = None
+    defconfig: str | None = None
+    allnoconfig: bool = False
+    fix: bool = False
+    gate: app.Gate = field(default_factory=app.Gate)
+
+
+@dataclass(frozen=True)
+class Request:
+    """A fragment line that asks for a value (the last assignment of its symbol)."""
+
+    symbol: str
+    value: str
+    quoted: bool
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    """The merged and resolved config, the report on it, and with ``--fix`` the fragment."""
+
+    config: str
+    report: FragmentReport
+    fix_fragment: str | None = None
+
+
+@dataclass(frozen=True)
+class _Base:
+    name: str
+    text: str
+    config: DotConfig | None
+
+
+def _base(options: MergeOptions, tree_dir: Path | None, arch: str | None) -> _Base:
+    given = [options.base is not None, options.defconfig is not None, options.allnoconfig]
+    if sum(given) != 1:
+        raise UsageError("give one base: a config file, --defconfig NAME or --allnoconfig")
+    if options.base is not None:
+        raw = read_config(options.base)
+        return _Base(raw.name, raw.text, parse_dotconfig(raw))
+    if options.allnoconfig:
+        return _Base("allnoconfig", "", None)
+    assert options.defconfig is not None
+    if tree_dir is None or arch is None:
+        raise UsageError("--defconfig needs --tree and --arch (make ARCH=... NAME)")
+    name = options.defconfig
+    if "/" in name or name in ("", ".", ".."):
+        raise UsageError(f"--defconfig {name!r}: give a file name in arch/$SRCARCH/configs")
+    from kcheck.arches import srcarch
+
+    path = tree_dir / "arch" / str(srcarch(arch)) / "configs" / name
+    if not path.is_file():
+        raise InputError("no such defconfig in this tree", path=path)
+    raw = read_config(str(path))
+    return _Base(raw.name, raw.text, parse_dotconfig(raw))
+
+
+def requests(merged: MergedText, names: Sequence[str]) -> list[Request]:
+    """The requests of the fragments in the merged text: the last assignment of each symbol,
+    when a fragment's line made it (``names`` are the fragments' names, in order)."""
+    last: dict[str, tuple[int, str, bool]] = {}
+    for line in read_lines(ConfigInput("<merged>", merged.text), lenient=True):
+        last[line.symbol] = (line.line, line.value, line.quoted)
+    out: list[Request] = []
+    for symbol, (index, value, quoted) in last.items():
+        origin = merged.origins[index - 1]
+        if origin is None or origin[0] == 0:
+            continue
+        out.append(Request(symbol, value, quoted, names[origin[0] - 1], origin[1]))
+    out.sort(key=lambda r: (names.index(r.file), r.line))
+    return out
+
+
+def _overrides(
+    merged: MergedText, base: _Base, sources: Sequence[tuple[ConfigInput, Fragment]]
+) -> list[Override]:
+    names = [base.name] + [source.name for source, _ in sources]
+    out: list[Override] = []
+    for redefinition in merged.redefinitions:
+        fragment = sources[redefinition.source - 1][1]
+        new = fragment.assignments.get(redefinition.symbol)
+        previous = [origin for origin in redefinition.previous if origin is not None]
+        at = previous[-1] if previous else None
+        out.append(
+            Override(
+                symbol=redefinition.symbol,
+                file=fragment.name,
+                line=new.line if new is not None else None,
+                value=redefinition.new_text,
+                previous_file=names[at[0]] if at is not None else base.name,
+                previous_line=at[1] if at is not None else None,
+                previous_value=redefinition.previous_text,
+                previous_is_base=at is not None and at[0] == 0,
+            )
+        )
+    return out
+
+
+def _load(tree: LoadedTree, text: str, name: str, allno: bool) -> str:
+    tree.load_values(text, name)
+    if allno:
+        apply_allnoconfig(tree)
+    return tree.resolved_text()
+
+
+def _lost(tree: LoadedTree, wanted: list[Request], facts: TreeFacts) -> list[FragmentFinding]:
+    """The lost requests as findings, each with the chain that drops it."""
+    from kcheck import explain as chains
+
+    prefer = {r.symbol: 0 for r in wanted if r.value != "n"}
+    findings: list[FragmentFinding] = []
+    for request in wanted:
+        if tree.sym(request.symbol) is None:
+            if request.value != "n":
+                findings += symbol_findings(_one(request), facts)
+            continue
+        asked = tree.requested(request.symbol, request.value, request.quoted)
+        actual = tree.value(request.symbol) or ""
+        if asked == actual:
+            continue
+        if asked is None:
+            findings.append(
+                FragmentFinding(
+                    rule="lost",
+                    severity=Severity.ERROR,
+                    message=f"the kernel rejects {request.value!r} for this symbol's type, so "
+                    f"it keeps {actual or 'no value'}",
+                    file=request.file,
+                    line=request.line,
+                    symbol=request.symbol,
+                    requested=request.value,
+                    actual=actual,
+                    arch=tree.arch,
+                )
+            )
+            continue
+        needs = asked if parse_needs(asked) is not None else f"= {asked}"
+        chain = chains.chain_for(tree, request.symbol, needs, prefer)
+        findings.append(
+            FragmentFinding(
+                rule="lost",
+                severity=Severity.ERROR,
+                message=f"asks for {asked or 'no value'}, the merged config has "
+                f"{actual or 'no value'}",
+                file=request.file,
+                line=request.line,
+                symbol=request.symbol,
+                requested=asked,
+                actual=actual,
+                arch=tree.arch,
+                chain=chain,
+            )
+        )
+    return findings
+
+
+def _one(request: Request) -> Fragment:
+    """The request as a one-line fragment, for lint's symbol checks."""
+    line = Line(request.symbol, request.value, request.quoted, request.line)
+    return Fragment(request.file, "", (line,))
+
+
+def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
+    """Merge, resolve, and say what the fragments asked for and did not get."""
+    read = read_fragments(options.fragments)
+    if not read:
+        raise UsageError("give at least one fragment to merge")
+    inputs = options.inputs
+    if options.base == "-" and "-" in options.fragments:
+        raise UsageError("stdin (-) can be given once")
+    arch = inputs.arch
+    tree_dir = inputs.tree
+    base = _base(options, tree_dir, arch)
+    if arch is None and base.config is not None:
+        arch = detect_arch(base.config)
+    if arch is None:
+        raise UsageError("cannot tell the architecture: pass --arch")
+    sources = [source for source, _ in read]
+    tree_dir = find_tree_dir(inputs, sources, "merge")
+    tree = app.tree_for(tree_dir, arch, inputs, notify)
+    names = [source.name for source in sources]
+    merged = merge_configs(base.text, [source.text for source in sources])
+    loaded_name = " + ".join([base.name, *names])
+    allno = options.allnoconfig
+    resolved = _load(tree, merged.text, loaded_name, allno)
+    notices: list[str] = []
+    if not tree.probes_from_config:
+        notices.append(
+            f"{base.name} does not record the toolchain's answers (a defconfig, or no base): "
+            "options that depend on compiler probes are taken as on. Use --probe (with "
+            "--cross-compile for another arch) for exact answers."
+        )
+    if base.config is not None and tree.probes_from_config:
+        guessed = tree.unrecorded_probes(base.config.assignments)
+        if guessed:
+            shown = ", ".join(guessed[:4]) + (
+                f" and {len(guessed) - 4} more" if len(guessed) > 4 else ""
+            )
+            notices.append(
+                f"the fragments bring in toolchain probes {base.name} never recorded ({shown}): "
+                "their answers are guessed; use --probe (with --cross-compile) for exact ones"
+            )
+    facts = TreeFacts.of(tree, arch)
+    findings: list[FragmentFinding] = []
+    for source, fragment in read:
+        findings += line_findings(source, fragment)
+    wanted = requests(merged, names)
+    lost = _lost(tree, wanted, facts)
+    findings += lost
+    overrides = _overrides(merged, base, read)
+    for override in overrides:
+        if not override.previous_is_base:
+            findings.append(
+                FragmentFinding(
+                    rule="redefined",
+                    severity=Severity.NOTE,
+                    message=f"overrides {override.previous_file}:{override.previous_line} "
+                    f"({override.previous_value})",
+                    file=override.file,
+                    line=override.line,
+                    symbol=override.symbol,
+                    requested=override.value,
+                )
+            )
+    plan: FixPlan | None = None
+    fix_text: str | None = None
+    verified: bool | None = None
+    if options.fix:
+        plan, fix_text, verified = _fix(tree, base, merged, resolved, wanted, lost, allno)
+        tree.load_values(merged.text, loaded_name)  # (as before the fix, for later callers)
+    first = sources[0].path if sources else None
+    judged, waiver_notices = apply_waivers(findings, waivers_for(options.gate, first))
+    report = FragmentReport(
+        command="merge",
+        fragments=tuple(names),
+        tree=str(tree_dir),
+        arches=(arch,),
+        kernel_version=".".join(map(str, tree.version)),
+        findings=tuple(judged),
+        base=base.name,
+        overrides=tuple(overrides),
+        requests=len(wanted),
+        notices=tuple(notices + waiver_notices),
+        strict=options.gate.strict,
+        fix=plan,
+        fix_verified=verified,
+    )
+    return MergeOutcome(resolved, report, fix_text)
+
+
+# -- --fix ------------------------------------------------------------------------------------
+
+
+def _target(tree: LoadedTree, symbol: str, value: str) -> FixTarget:
+    kind = tree_symbol_type(tree, symbol)
+    if kind in (SymbolType.BOOL, SymbolType.TRISTATE):
+        return FixTarget(id=symbol, kind=NodeKind.SYMBOL, symbol=symbol, allowed=(value,))
+    return FixTarget(id=symbol, kind=NodeKind.SYMBOL, symbol=symbol, op="==", operand=value)
+
+
+def _fix(
+    tree: LoadedTree,
+    base: _Base,
+    merged: MergedText,
+    resolved: str,
+    wanted: list[Request],
+    lost: list[FragmentFinding],
+    allno: bool,
+) -> tuple[FixPlan, str, bool]:
+    """A plan for the lost requests, the corrected fragment, and whether merging that onto
+    the base keeps every request the plan says it can."""
+    from kcheck.kernel.planner import plan as make_plan
+
+    lost_symbols = {f.symbol for f in lost if f.rule == "lost" and f.requested is not None}
+    values = {r.symbol: tree.requested(r.symbol, r.value, r.quoted) for r in wanted}
+    targets = [
+        _target(tree, r.symbol, str(values[r.symbol]))
+        for r in wanted
+        if r.symbol in lost_symbols and values[r.symbol] is not None
+    ]
+    keep = [
+        _target(tree, r.symbol, str(values[r.symbol]))
+        for r in wanted
+        if r.symbol not in lost_symbols and values[r.symbol] is not None
+    ]
+    text = resolved if allno else merged.text
+    name = f"{base.name} + fragments"
+    tree.load_values(text, name)
+    result = make_plan(
+        tree, text, targets, config_name=name, keep=keep, prefer={t.symbol: 0 for t in targets}
+    )
+    plan = FixPlan(
+        profile="merge",
+        config=base.name,
+        tree=str(tree.srctree),
+        arch=tree.arch,
+        kernel_version=".".join(map(str, tree.version)),
+        targets=result.planned,
+        changes=result.changes,
+        side_effects=result.side_effects,
+        impossible=result.impossible,
+        verification=result.verification,
+        optimal=result.optimal,
+    )
+    impossible = {item.symbol for item in result.impossible}
+    undefined = {r.symbol for r in wanted if tree.sym(r.symbol) is None}
+    fragment = render_fix(tree, plan, wanted, values, impossible | undefined, base.name)
+    # Verified as a user would use it: the corrected fragment alone onto the same base.
+    again = merge_configs(base.text, [fragment])
+    _load(tree, again.text, f"{base.name} + kcheck merge --fix", allno)
+    ok = all(
+        tree.value(r.symbol) == values[r.symbol]
+        for r in wanted
+        if r.symbol not in impossible and r.symbol not in undefined and values[r.symbol]
+    )
+    return plan, fragment, ok
+
+
+def render_fix(
+    tree: LoadedTree,
+    plan: FixPlan,
+    wanted: list[Request],
+    values: dict[str, str | None],
+    dropped: set[str],
+    base: str,
+) -> str:
+    """The corrected fragment: the requests that can hold, then what they need. Comments name
+    symbols without ``CONFIG_`` so that merge_config.sh's ``grep -w`` sees only assignments."""
+    lines = [
+        f"# kcheck merge --fix: the fragments' requests onto {base} "
+        f"(Linux {plan.kernel_version}, {plan.arch}), with what they need to survive",
+        "# Merge: scripts/kconfig/merge_config.sh -m .config THIS_FILE && make olddefconfig",
+    ]
+    for item in plan.impossible:
+        lines.append(f"# Not possible here: {item.symbol}={item.wanted}: {'; '.join(item.chain)}")
+    for request in wanted:
+        if request.symbol in dropped and tree.sym(request.symbol) is None:
+            lines.append(f"# Not defined in this tree: {request.symbol} ({request.file})")
+    current = None
+    for request in wanted:
+        value = values[request.symbol]
+        if request.symbol in dropped or value is None:
+            continue
+        if request.file != current:
+            lines += ["", f"# from {request.file}"]
+            current = request.file
+        kind = tree_symbol_type(tree, request.symbol)
+        lines.append(format_assignment(request.symbol, value, kind))
+    asked = {r.symbol for r in wanted}
+    added = [change for change in plan.changes if change.symbol not in asked]
+    if added:
+        lines += ["", "# needed for the requests above to survive"]
+        for change in added:
+            why = ", ".join(change.dependency_of or change.required_by)
+            if why:
+                lines.append(f"# for {why}")
+            lines.append(format_assignment(change.symbol, change.value, change.type))
+    return "\n".join(lines) + "\n"
