@@ -19,7 +19,7 @@ from kcheck.model import RULES, FragmentFinding, FragmentReport, Severity
 from kcheck.reporters.chain import chain_to_dict, render_chain_text
 from kcheck.reporters.fix import fix_to_dict
 from kcheck.reporters.github import escape_data, escape_property
-from kcheck.reporters.junit import junit_document
+from kcheck.reporters.junit import junit_document, testsuites
 from kcheck.reporters.sarif import SARIF_SCHEMA, SARIF_VERSION, artifact_uri, run_head
 
 SCHEMA_VERSION = 1
@@ -238,8 +238,7 @@ def render_junit(report: FragmentReport) -> str:
         "skipped": str(len(skipped)),
         "time": "0",
     }
-    root = ET.Element("testsuites", {"name": "kcheck", **counts})
-    suite = ET.SubElement(root, "testsuite", {"name": f"kcheck.{report.command}", **counts})
+    suite = ET.Element("testsuite", {"name": f"kcheck.{report.command}", **counts})
     for finding in report.findings:
         case = ET.SubElement(
             suite,
@@ -259,7 +258,7 @@ def render_junit(report: FragmentReport) -> str:
         else:
             out = ET.SubElement(case, "system-out")
             out.text = f"{finding.severity}: {text}\n"
-    return junit_document(root)
+    return junit_document(testsuites([suite]))
 
 
 def render_github(report: FragmentReport) -> str:
