@@ -120,6 +120,8 @@ def test_impossible_requests_are_lost_in_the_c_tool(
             if finding.rule not in ("undefined", "other-arch", "never") or not finding.symbol:
                 continue
             request = wanted[finding.symbol].value
+            if request == "n" and finding.rule != "never":
+                continue  # a misspelt name's n: reported, but n is what the tree gives
             for case_id in ids:
                 out = (tmp_path / f"{case_id}.config").read_text(encoding="utf-8")
                 got = parse_dotconfig(ConfigInput(case_id, out)).get(finding.symbol)
