@@ -350,6 +350,11 @@ class LoadedTree:
         )
         return [s for s in syms if s.__class__ is _K.Symbol and s.nodes]
 
+    def probe_symbols(self) -> frozenset[str]:
+        """The promptless symbols whose values are toolchain probes' answers (offline, pinned
+        from each loaded config): what no tree rule alone decides."""
+        return frozenset(s.name for s in self._probe_syms)
+
     def probes_in_play(self) -> set[str]:
         """The probe symbols whose ``depends on`` holds in the loaded config: those whose
         answers a config written by the real toolchain records (as a value or by absence)."""
