@@ -424,7 +424,11 @@ def symbol_findings(
     out: list[FragmentFinding] = []
     for line in fragment.lines if lines is None else lines:
         if facts.tree.sym(line.symbol) is None:
-            out.append(_undefined(facts, line, fragment.name))
+            undefined = _undefined(facts, line, fragment.name)
+            # "n" for a symbol the arch lacks holds anyway (nopm.config turns off ARM
+            # platforms on every arch); only a likely misspelling is worth saying.
+            if line.value != "n" or undefined.suggestion is not None:
+                out.append(undefined)
             continue
         typed = _type_finding(facts, line, fragment.name)
         if typed is not None:

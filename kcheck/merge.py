@@ -253,6 +253,11 @@ def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
     merged = merge_configs(base.text, [source.text for source in sources])
     loaded_name = " + ".join([base.name, *names])
     allno = options.allnoconfig
+    in_play: set[str] = set()
+    if base.config is not None and not inputs.probe:
+        # Which toolchain probes the base could record: the fragments may bring in others.
+        tree.load_config(base.config)
+        in_play = tree.probes_in_play()
     resolved = _load(tree, merged.text, loaded_name, allno)
     notices: list[str] = []
     if not tree.probes_from_config:
@@ -262,7 +267,7 @@ def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
             "--cross-compile for another arch) for exact answers."
         )
     if base.config is not None and tree.probes_from_config:
-        guessed = tree.unrecorded_probes(base.config.assignments)
+        guessed = tree.unrecorded_probes(base.config.assignments, in_play)
         if guessed:
             shown = ", ".join(guessed[:4]) + (
                 f" and {len(guessed) - 4} more" if len(guessed) > 4 else ""

@@ -9,7 +9,8 @@ is never called impossible by mistake. The rules, from scripts/kconfig/symbol.c
 (sym_calc_value()):
 
 - a symbol the arch does not define is n (Kconfig reads an undefined name as n), except the
-  stand-ins of toolchain probes (which may answer either way); a constant
+  stand-ins of toolchain probes; a symbol whose value is a toolchain probe's answer is
+  anything (whatever config is loaded: offline its answer is pinned from that config); a constant
   is itself; an int/hex/string symbol is n where an expression reads it as a tristate;
 - a symbol's value is at most the largest of: its prompt's visibility (the prompt's ``if``
   and the enclosing menus and ``if`` blocks, capped by ``depends on``), each ``default`` (its
@@ -49,6 +50,9 @@ class Bounds:
 
     def __init__(self, tree: LoadedTree) -> None:
         self._kconf = tree.kconf
+        # Probe answers depend on the toolchain, not on the tree: anything. (Offline they are
+        # pinned from whatever config was loaded last, which says nothing about other configs.)
+        self._probes = tree.probe_symbols()
         self._memo: dict[Any, Range] = {}
         self._busy: set[Any] = set()
 
@@ -112,6 +116,8 @@ class Bounds:
             return _ANY if sym.defaults else _N
         if sym.orig_type not in (BOOL, TRISTATE):
             return _N
+        if sym.name in self._probes:
+            return _ANY
         dep_lo, dep_hi = self.expr(sym.direct_dep)
         rev_lo, rev_hi = self.expr(sym.rev_dep)
         prompts = [self.expr(node.prompt[1]) for node in sym.nodes if node.prompt]

@@ -363,19 +363,45 @@ class LoadedTree:
         sym = self.sym(name)
         return None if sym is None else _requested_value(sym, value, quoted)
 
-    def unrecorded_probes(self, recorded: Collection[str]) -> list[str]:
-        """Offline: the toolchain-probe symbols the resolved config writes that ``recorded``
-        (the names a full base config assigns) does not -- their answers were guessed, since
-        the toolchain that wrote the base was never asked (a 64-bit fragment on a 32-bit
-        config). Empty with ``probe``."""
+    def _probe_owners(self) -> list[Any]:
+        """The symbols whose values come from toolchain probes (pinned or placeholders)."""
+        kconf = self.kconf
+        syms = dict.fromkeys(
+            [*self._probe_syms, *self._placeholders, *kconf.probe_deps, *kconf.probe_defaults]
+        )
+        return [s for s in syms if s.__class__ is _K.Symbol and s.nodes]
+
+    def probe_symbols(self) -> frozenset[str]:
+        """The promptless symbols whose values are toolchain probes' answers (offline, pinned
+        from each loaded config): what no tree rule alone decides."""
+        return frozenset(s.name for s in self._probe_syms)
+
+    def probes_in_play(self) -> set[str]:
+        """The probe symbols whose ``depends on`` holds in the loaded config: those whose
+        answers a config written by the real toolchain records (as a value or by absence)."""
+        # With every $(success,...) stand-in taken as yes: an answer inferred from the base
+        # (no) must not hide a probe the fragments bring into play.
+        saved = {p: p.defaults for group in self._placeholders.values() for p in group}
+        for placeholder in saved:
+            self._set_placeholder(placeholder, True)
+        try:
+            return {s.name for s in self._probe_owners() if _K.expr_value(s.direct_dep)}
+        finally:
+            for placeholder, defaults in saved.items():
+                if placeholder.defaults is not defaults:
+                    placeholder.defaults = defaults
+                    placeholder._rec_invalidate()
+
+    def unrecorded_probes(self, recorded: Collection[str], in_play: Collection[str]) -> list[str]:
+        """Offline: probe symbols now in play (:meth:`probes_in_play`) that were not in the
+        base config -- not assigned in it (``recorded``) nor in play when it was loaded
+        (``in_play``): their answers were guessed, since the toolchain that wrote the base was
+        never asked (a 64-bit fragment on a 32-bit config). Empty with ``probe``."""
         if self.spec.probe:
             return []
-        syms = dict.fromkeys([*self._probe_syms, *self._placeholders])
-        return [
-            s.name
-            for s in syms
-            if s.__class__ is _K.Symbol and s.config_string and s.name not in recorded
-        ]
+        return sorted(
+            name for name in self.probes_in_play() if name not in recorded and name not in in_play
+        )
 
     def undefined(self) -> list[str]:
         """Names assigned in the loaded .config that this tree does not define."""

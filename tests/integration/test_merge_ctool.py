@@ -85,14 +85,15 @@ def _merge(case: Case, tree: Path, probe: bool) -> tuple[str, FragmentReport]:
 
 
 # Offline (no --probe), kcheck answers the toolchain's probes from the base config. A fragment
-# that turns a 32-bit powerpc config into a 64-bit one makes probes visible that the base never
-# recorded (CC_HAS_ELFV2, ...): only the real compiler answers them. Listed so that the list
-# stays true: these must differ offline, all others must not.
-OFFLINE_NEEDS_PROBE = {
-    "corenet32_smp_defconfig+64-bit",
-    "corenet32_smp_defconfig+85xx-64bit",
-    "mpc85xx_smp_defconfig+64-bit",
-    "mpc85xx_smp_defconfig+85xx-64bit",
+# that brings in probes the base never recorded (sanitizers in debug.config, a 64-bit fragment
+# on a 32-bit config) gets guessed answers there -- and kcheck must say so.
+GUESSED = "the fragments bring in toolchain probes"
+# Known gaps of that notice: the probe's own command line changes with the config (a 32-bit
+# powerpc base made 64-bit: CC_CAN_LINK is asked with -m64 and now fails; the ELFv2 ABI probes
+# come from defaults whose conditions held in the base too). These must still differ offline.
+UNNOTICED = {
+    "corenet32_smp_defconfig+powerpc-85xx-64bit",
+    "mpc85xx_smp_defconfig+powerpc-85xx-64bit",
 }
 
 
@@ -145,10 +146,12 @@ def test_merge_offline_equals_c_tool(
     """Without a compiler: the same, except where the base cannot answer the probes."""
     want = (ctool_outputs / f"{case.id}.config").read_text(encoding="utf-8")
     got, report = _merge(case, kernel_trees["6.12"], probe=False)
-    if case.id in OFFLINE_NEEDS_PROBE:
+    if case.id in UNNOTICED:
         assert got != want
         return
-    assert got == want
+    if got != want:
+        assert any(GUESSED in notice for notice in report.notices), case
+        return
     lost = {f.symbol for f in report.findings if f.rule in LOST_RULES}
     assert lost == _expected_lost(case, want)
 
