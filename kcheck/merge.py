@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kcheck import app
+from kcheck import app, arches
 from kcheck.errors import InputError, UsageError
 from kcheck.kernel.bounds import apply_allnoconfig
 from kcheck.kernel.chain import parse_needs
@@ -225,6 +225,13 @@ def _lost(tree: LoadedTree, wanted: list[Request], facts: TreeFacts) -> list[Fra
     return findings
 
 
+def _compiler(make_arch: str, get: arches.Lookup) -> str:
+    """The Debian cross compiler a config of this arch is built with (its flavour and
+    endianness, from the arch table): the toolchain whose probes such a config records."""
+    row = arches.flavour(make_arch, get)
+    return make_arch if row is None else arches.cross_compile(row, get).rstrip("-")
+
+
 def _one(request: Request) -> Fragment:
     """The request as a one-line fragment, for lint's symbol checks."""
     line = Line(request.symbol, request.value, request.quoted, request.line)
@@ -275,6 +282,14 @@ def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
             notices.append(
                 f"the fragments bring in toolchain probes {base.name} never recorded ({shown}): "
                 "their answers are guessed; use --probe (with --cross-compile) for exact ones"
+            )
+    if base.config is not None and tree.probes_from_config:
+        asked, needed = _compiler(arch, base.config.get), _compiler(arch, tree.value)
+        if asked != needed:
+            notices.append(
+                f"the fragments change the compiler the kernel needs ({asked} -> {needed}): the "
+                f"toolchain's answers {base.name} records were given by the other one and are "
+                "reused as guesses; use --probe (with --cross-compile) for exact ones"
             )
     facts = TreeFacts.of(tree, arch)
     findings: list[FragmentFinding] = []

@@ -19,7 +19,7 @@ from kcheck import app
 from kcheck.kernel.dotconfig import ConfigInput, parse_dotconfig, parse_fragment
 from kcheck.lint import LintOptions, TreeFacts, lint, symbol_findings
 from kcheck.model import FragmentReport, Severity
-from tests.conftest import require_shared
+from tests.conftest import CORPUS
 
 pytestmark = pytest.mark.shared
 
@@ -135,7 +135,7 @@ def test_verdicts_do_not_depend_on_the_loaded_config(kernel_trees: dict[str, Pat
     """Offline, a loaded config pins the toolchain probes' answers; lint's "never" must not
     take those for the tree's rules (UBSAN_BOUNDS depends on a compiler probe)."""
     tree = kernel_trees["6.12"]
-    base = require_shared("corpus", "6.12", "tinyconfig-x86_64.config")
+    base = CORPUS / "6.12" / "tinyconfig-x86_64.config"
     loaded = app.tree_for(tree, "x86_64", app.Inputs(None, tree=tree), lambda _m: None)
     loaded.load_values(base.read_text(encoding="utf-8"), str(base))
     fragment = SHIPPED / "kernel" / "configs" / "debug.config"
