@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from kcheck.errors import ProfileError
-from kcheck.kernel.dotconfig import unescape
+from kcheck.kernel.dotconfig import HEX_FORM, NUMBER_FORM, unescape
 from kcheck.model import Expectation, SymbolType, Tristate
 
 __all__ = [
@@ -100,7 +100,6 @@ _TOKEN = re.compile(
     )""",
     re.VERBOSE,
 )
-_NUMBER = re.compile(r"-?[0-9]+|0[xX][0-9a-fA-F]+")
 _SYMBOL = re.compile(r"[A-Z0-9_]+")
 
 
@@ -215,7 +214,7 @@ class _Parser:
             word = token.text
             if word in ("y", "m", "n"):
                 return Const(word, SymbolType.TRISTATE)
-            if _NUMBER.fullmatch(word):
+            if NUMBER_FORM.fullmatch(word):
                 return Const(word)
             if word.startswith("CONFIG_"):
                 raise self.error(
@@ -264,8 +263,8 @@ def _tristate(typed: tuple[SymbolType, str]) -> Tristate:
     return Tristate.N  # int/hex/string symbols are n in a logical context
 
 
+# kconfiglib's int(value, 10) and int(value, 0) also take a plus sign.
 _DECIMAL = re.compile(r"[-+]?[0-9]+")
-_HEX = re.compile(r"(?:0[xX])?[0-9a-fA-F]+")
 _EITHER = re.compile(r"[-+]?[0-9]+|0[xX][0-9a-fA-F]+")
 
 
@@ -280,7 +279,7 @@ def number(typed: tuple[SymbolType, str]) -> int | None:
     if kind is SymbolType.INT:
         return int(value, 10) if _DECIMAL.fullmatch(value) else None
     if kind is SymbolType.HEX:
-        return int(value, 16) if _HEX.fullmatch(value) else None
+        return int(value, 16) if HEX_FORM.fullmatch(value) else None
     return int(value, 0) if _EITHER.fullmatch(value) and not _leading_zero(value) else None
 
 

@@ -31,6 +31,8 @@ from kcheck.errors import InputError, UsageError
 from kcheck.kernel.bounds import Bounds, blocking_terms, defined_names, direct_dep, expr_text
 from kcheck.kernel.bounds import selected_by as rev_dep
 from kcheck.kernel.dotconfig import (
+    HEX_FORM,
+    INT_FORM,
     KNOWN_ARCHES,
     ConfigInput,
     Fragment,
@@ -38,8 +40,10 @@ from kcheck.kernel.dotconfig import (
     parse_fragment,
     read_config,
     read_lines,
+    unset_symbol,
 )
-from kcheck.kernel.tree import LoadedTree, is_kernel_tree
+from kcheck.kernel.tree import LoadedTree, is_kernel_tree, kernel_version
+from kcheck.kernel.versions import Rules
 from kcheck.kernel.view import tree_symbol_type
 from kcheck.model import RULES, FragmentFinding, FragmentReport, Severity, SymbolType
 from kcheck.policy import Waiver
@@ -55,24 +59,10 @@ _INDENTED_ASSIGNMENT = re.compile(r"^(?:CONFIG_[A-Za-z0-9_]+\s*=|#\s*CONFIG_[A-Z
 _UNSET_ATTEMPT = re.compile(
     r"^#\s*(?:CONFIG_)?([A-Z0-9][A-Za-z0-9_]*)\s*(?:=\s*n\b|(?:is\s+)?(?:not\s+set|unset)\b)",
 )
-_INT = re.compile(r"-?[0-9]+")
-_HEX = re.compile(r"(?:0[xX])?[0-9a-fA-F]+")
 
 
 def _finding(rule: str, message: str, **fields: object) -> FragmentFinding:
     return FragmentFinding(rule=rule, severity=RULES[rule].severity, message=message, **fields)  # type: ignore[arg-type]
-
-
-def _kernel_unset(body: str) -> str | None:
-    """The symbol a ``#`` line sets to n for conf_read_simple(): ``line + 2`` starts with
-    ``CONFIG_``, and after the name and one blank comes ``is not set`` (only those 10
-    characters are compared)."""
-    if not body[2:].startswith("CONFIG_"):
-        return None
-    end = body.find(" ", 9)
-    if end < 0 or not body[end + 1 :].startswith("is not set"):
-        return None
-    return body[9:end]
 
 
 def _malformed(body: str, name: str, lineno: int) -> str:
@@ -84,10 +74,10 @@ def _malformed(body: str, name: str, lineno: int) -> str:
     return "malformed"
 
 
-def line_findings(source: ConfigInput, fragment: Fragment) -> list[FragmentFinding]:
-    """The findings that need no tree: lines the kernel's reader skips or reads otherwise than
-    written, CRLF line ends, and symbols set twice. ``fragment`` is ``source`` read by
-    :func:`~kcheck.kernel.dotconfig.parse_fragment` (leniently)."""
+def line_findings(source: ConfigInput, fragment: Fragment, rules: Rules) -> list[FragmentFinding]:
+    """The findings that need no tree but its version (``rules``): lines the kernel's reader
+    skips or reads otherwise than written, CRLF line ends, and symbols set twice. ``fragment``
+    is ``source`` read by :func:`~kcheck.kernel.dotconfig.parse_fragment` (leniently)."""
     name = source.name
     out: list[FragmentFinding] = []
     read = {line.line for line in fragment.lines}
@@ -113,7 +103,7 @@ def line_findings(source: ConfigInput, fragment: Fragment) -> list[FragmentFindi
                 )
             continue
         if body.startswith("#"):
-            unset = _kernel_unset(body)
+            unset = unset_symbol(body, exact=rules.unset_exact)
             if unset is not None:
                 out.append(
                     _finding(
@@ -341,7 +331,7 @@ def _type_finding(facts: TreeFacts, line: Line, name: str) -> FragmentFinding | 
             **where,
         )
     if kind in (SymbolType.INT, SymbolType.HEX):
-        pattern = _INT if kind is SymbolType.INT else _HEX
+        pattern = INT_FORM if kind is SymbolType.INT else HEX_FORM
         if line.quoted:
             fixed = f"CONFIG_{line.symbol}={value}" if pattern.fullmatch(value) else None
             return _finding(
@@ -571,8 +561,9 @@ def lint(options: LintOptions, notify: Notify) -> FragmentReport:
     chosen = tuple(dict.fromkeys(options.arches)) or default_arches(sources)
     tree_dir = find_tree_dir(options.inputs, sources, "lint")
     findings: list[FragmentFinding] = []
+    rules = Rules.for_version(kernel_version(tree_dir))
     for source, fragment in read:
-        findings += line_findings(source, fragment)
+        findings += line_findings(source, fragment, rules)
     version = None
     for arch in chosen:
         tree = app.tree_for(tree_dir, arch, options.inputs, notify)

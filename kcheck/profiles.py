@@ -61,7 +61,7 @@ from typing import Any
 from kcheck import arches
 from kcheck.errors import ProfileError
 from kcheck.expr import parse_expr
-from kcheck.kernel.dotconfig import unescape
+from kcheck.kernel.dotconfig import NUMBER_FORM, unescape
 from kcheck.model import Expectation, Level, Location, NodeKind, Profile, Requirement, Tristate
 from kcheck.tomlfile import TomlLocator, TomlPath, split_position
 
@@ -105,7 +105,6 @@ _SYMBOL = re.compile(r"[A-Za-z0-9_]+")
 _LOWER_RUN = re.compile(r"[a-z]{2,}")
 _TRISTATE_WANT = re.compile(r"[ymn](?:\s*\|\s*[ymn])*")
 _COMPARISON_WANT = re.compile(r"(==|!=|<=|>=|<|>)\s*(.*)")
-_NUMBER = re.compile(r"-?[0-9]+|0[xX][0-9a-fA-F]+")
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 
 # --------------------------------------------------------------------------------------------
@@ -179,7 +178,7 @@ def parse_want(text: str, *, path: str, line: int | None) -> Expectation:
     comparison = _COMPARISON_WANT.fullmatch(want)
     if comparison is not None:
         op, operand = comparison.groups()
-        if _NUMBER.fullmatch(operand):
+        if NUMBER_FORM.fullmatch(operand):
             return Expectation(text=want, op=op, operand=operand)
         quoted = _QUOTED.fullmatch(operand)
         if quoted is not None and op in ("==", "!="):

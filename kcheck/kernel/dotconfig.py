@@ -41,7 +41,6 @@ _LINE_RE = re.compile(
     r"^(?:CONFIG_([A-Za-z0-9_]{1,256})=([ym])|# CONFIG_([A-Za-z0-9_]{1,256}) is not set|(.*))$",
     re.M,
 )
-_UNSET_RE = re.compile(r"# CONFIG_([A-Za-z0-9_]+) is not set\s*")
 # Bounded digits: int() refuses strings of more than 4300 digits (CVE-2020-10735).
 _HEADER_RE = re.compile(
     r"# Linux/(\S+) ([0-9]{1,9})\.([0-9]{1,9})(?:\.([0-9]{1,9}))?\S* Kernel Configuration"
@@ -298,7 +297,7 @@ def _odd_line(raw: str, name: str, lineno: int) -> tuple[str, str, bool] | None:
         return None
     if line[0].isspace():
         stripped = line.lstrip()
-        if stripped.startswith("CONFIG_") or _UNSET_RE.fullmatch(stripped):
+        if stripped.startswith("CONFIG_") or unset_symbol(stripped) is not None:
             raise InputError(
                 "indented assignment; the kernel's tools skip it as unexpected data",
                 path=name,
@@ -308,8 +307,8 @@ def _odd_line(raw: str, name: str, lineno: int) -> tuple[str, str, bool] | None:
             return None
         line = stripped
     elif line.startswith("#"):
-        m = _UNSET_RE.fullmatch(line)
-        return None if m is None else (m.group(1), "n", False)
+        unset = unset_symbol(line)
+        return None if unset is None else (unset, "n", False)
     m = _ASSIGN_RE.fullmatch(line)
     if not m:
         shown = line if len(line) <= 60 else line[:57] + "..."
@@ -320,6 +319,23 @@ def _odd_line(raw: str, name: str, lineno: int) -> tuple[str, str, bool] | None:
         )
     text = m.group(2)
     return m.group(1), _parse_value(text, name, lineno), text.startswith('"')
+
+
+def unset_symbol(line: str, *, exact: bool = True) -> str | None:
+    """The symbol a ``#`` line sets to n, as the kernel's conf_read_simple() reads it (trailing
+    blanks already stripped): ``# CONFIG_`` + the name up to the next blank + ``is not set``,
+    exactly since Linux 6.8; before it (``exact=False``) only those 10 characters were
+    compared, so ``# CONFIG_X is not set.`` set X to n too. None for any other comment."""
+    if not line.startswith("# CONFIG_"):
+        return None
+    name, blank, rest = line[9:].partition(" ")
+    if (
+        not name
+        or not blank
+        or not (rest == "is not set" or (not exact and rest.startswith("is not set")))
+    ):
+        return None
+    return name if _NAME_RE.fullmatch(name) else None
 
 
 @dataclass(frozen=True)
@@ -421,8 +437,13 @@ def _parse_value(text: str, name: str, lineno: int) -> str:
     raise InputError("unterminated string value", path=name, line=lineno)
 
 
-_HEX_VALUE_RE = re.compile(r"0[xX][0-9a-fA-F]+")
-_INT_VALUE_RE = re.compile(r"-?[0-9]+")
+#: The forms the kernel's sym_string_valid() (scripts/kconfig/symbol.c) takes for an int symbol
+#: (an optional minus, decimal digits) and a hex symbol (an optional 0x, hex digits).
+INT_FORM = re.compile(r"-?[0-9]+")
+HEX_FORM = re.compile(r"(?:0[xX])?[0-9a-fA-F]+")
+#: A number written out where no symbol type says which (a bare value of a symbol no tree
+#: knows, a profile's operand): decimal with an optional minus, or 0x-prefixed hex.
+NUMBER_FORM = re.compile(r"-?[0-9]+|0[xX][0-9a-fA-F]+")
 
 
 def value_type(value: str, quoted: bool) -> SymbolType:
@@ -435,10 +456,8 @@ def value_type(value: str, quoted: bool) -> SymbolType:
         return SymbolType.STRING
     if value in ("y", "m", "n"):
         return SymbolType.TRISTATE
-    if _HEX_VALUE_RE.fullmatch(value):
-        return SymbolType.HEX
-    if _INT_VALUE_RE.fullmatch(value):
-        return SymbolType.INT
+    if NUMBER_FORM.fullmatch(value):
+        return SymbolType.INT if INT_FORM.fullmatch(value) else SymbolType.HEX
     return SymbolType.STRING
 
 

@@ -23,6 +23,9 @@ class Rules:
     bare_modules: bool
     # v6.8 (6262afa10ef7): an int/hex symbol without a value or active default is "0"/"0x0".
     int_hex_zero: bool
+    # v6.8 (Masahiro Yamada, "kconfig: require an exact match for "is not set" to disable CONFIG
+    # option"): before it, "# CONFIG_X is not settled" also set X to n (strncmp of 10 chars).
+    unset_exact: bool
     # v6.11 (choice rework, "kconfig: refactor choice value calculation"): conf_read() no longer
     # resets out-of-range user values; sym_validate_range() clamps them to the violated bound.
     int_hex_clamp_user: bool
@@ -45,6 +48,7 @@ class Rules:
             imply_v57=v >= (5, 7),
             bare_modules=v >= (5, 13),
             int_hex_zero=v >= (6, 8),
+            unset_exact=v >= (6, 8),
             int_hex_clamp_user=v >= (6, 11),
             choices_v611=v >= (6, 11),
             transitional=v >= (6, 18),

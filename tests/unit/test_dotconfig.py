@@ -22,6 +22,7 @@ from kcheck.kernel.dotconfig import (
     parse_fragment,
     read_config,
     read_lines,
+    unset_symbol,
     value_type,
 )
 from kcheck.model import SymbolType
@@ -50,6 +51,29 @@ def test_values_are_unquoted_and_unset_is_n() -> None:
     assert config.get("NR_CPUS") == "64"
     assert config.get("ABSENT") is None
     assert config.assignments["VIRTIO_NET"].line == 6
+
+
+@pytest.mark.parametrize(
+    ("line", "exact", "before_6_8"),
+    [
+        ("# CONFIG_PM is not set", "PM", "PM"),
+        ("# CONFIG_PM is not set.", None, "PM"),  # strncmp of 10 chars before 6.8
+        ("# CONFIG_PM is not settled", None, "PM"),
+        ("#CONFIG_PM is not set", None, None),  # line[1] must be a blank
+        ("#  CONFIG_PM is not set", None, None),
+        ("# CONFIG_PM  is not set", None, None),  # the name ends at the first blank
+        ("# CONFIG_PM=n", None, None),
+        ("# CONFIG_ is not set", None, None),
+        ("# A comment", None, None),
+    ],
+)
+def test_unset_lines_read_as_conf_read_simple_does(
+    line: str, exact: str | None, before_6_8: str | None
+) -> None:
+    assert unset_symbol(line) == exact
+    assert unset_symbol(line, exact=False) == before_6_8
+    config = parse_fragment(ConfigInput("f", line + "\n"), lenient=True)
+    assert [(a.symbol, a.value) for a in config.lines] == ([("PM", "n")] if exact else [])
 
 
 def test_header_gives_arch_and_version() -> None:
