@@ -37,6 +37,7 @@ from kcheck.kernel.dotconfig import (
     read_lines,
 )
 from kcheck.kernel.tree import LoadedTree
+from kcheck.kernel.versions import Rules
 from kcheck.kernel.view import tree_symbol_type
 from kcheck.lint import (
     TreeFacts,
@@ -48,6 +49,7 @@ from kcheck.lint import (
     waivers_for,
 )
 from kcheck.model import (
+    Expectation,
     FixPlan,
     FixTarget,
     FragmentFinding,
@@ -294,7 +296,7 @@ def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
     facts = TreeFacts.of(tree, arch)
     findings: list[FragmentFinding] = []
     for source, fragment in read:
-        findings += line_findings(source, fragment)
+        findings += line_findings(source, fragment, Rules.for_version(tree.version))
     wanted = requests(merged, names)
     lost = _lost(tree, wanted, facts)
     findings += lost
@@ -345,8 +347,10 @@ def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
 def _target(tree: LoadedTree, symbol: str, value: str) -> FixTarget:
     kind = tree_symbol_type(tree, symbol)
     if kind in (SymbolType.BOOL, SymbolType.TRISTATE):
-        return FixTarget(id=symbol, kind=NodeKind.SYMBOL, symbol=symbol, allowed=(value,))
-    return FixTarget(id=symbol, kind=NodeKind.SYMBOL, symbol=symbol, op="==", operand=value)
+        expect = Expectation.of_values((value,))
+    else:
+        expect = Expectation.comparison("==", value)
+    return FixTarget(id=symbol, kind=NodeKind.SYMBOL, symbol=symbol, expect=expect)
 
 
 def _fix(

@@ -351,10 +351,10 @@ class FixTarget:
     """What a fix must make hold: one requirement (or an alternative/conjunct of one).
 
     A ``symbol`` target is met when the symbol's final value meets ``expect`` (the
-    requirement's own :class:`Expectation`; :func:`kcheck.expr.holds`): one of ``allowed``
-    (Kconfig values, preferred first: ``("y", "m")``, ``("n",)``), or -- for int/hex/string
-    symbols -- compared to ``operand`` with ``op``. A target built by hand may give
-    ``allowed`` or ``op``/``operand`` instead of ``expect``; either way both are filled in.
+    requirement's own :class:`Expectation`; :func:`kcheck.expr.holds`): one of its allowed
+    Kconfig values (preferred first: ``y|m``, ``n``), or -- for int/hex/string symbols -- its
+    comparison (``>= 4``). A target made by kcheck itself builds one with
+    :meth:`Expectation.of_values` or :meth:`Expectation.comparison`.
     ``any_of``: one child is enough (the first listed is preferred when costs tie);
     ``all_of``: every child.
     """
@@ -363,30 +363,16 @@ class FixTarget:
     kind: NodeKind
     level: Level = Level.REQUIRED
     symbol: str = ""
-    allowed: tuple[str, ...] = ()
-    op: str | None = None
-    operand: str | None = None
     children: tuple[FixTarget, ...] = ()
     expect: Expectation | None = None
 
     def __post_init__(self) -> None:
-        if self.kind is not NodeKind.SYMBOL:
-            return
-        expect = self.expect
-        if expect is None:
-            if self.op is not None:
-                expect = Expectation.comparison(self.op, self.operand or "")
-            else:
-                expect = Expectation.of_values(self.allowed)
-            object.__setattr__(self, "expect", expect)
-        else:
-            object.__setattr__(self, "allowed", tuple(str(t) for t in expect.allowed))
-            object.__setattr__(self, "op", expect.op)
-            object.__setattr__(self, "operand", expect.operand)
+        if (self.kind is NodeKind.SYMBOL) != (self.expect is not None):
+            raise ValueError(f"{self.id}: a symbol target, and only one, has an expectation")
 
     @property
     def expectation(self) -> Expectation:
-        """``expect`` of a symbol target (always set by then)."""
+        """``expect`` of a symbol target."""
         assert self.expect is not None, "only symbol targets have an expectation"
         return self.expect
 

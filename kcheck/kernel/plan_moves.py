@@ -17,6 +17,7 @@ import contextlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from kcheck import reasons
 from kcheck.expr import holds
 from kcheck.kernel.chain import rank_routes
 from kcheck.kernel.kconfiglib_api import (
@@ -121,7 +122,7 @@ class MoveFinder(ValueModel):
     def leaf_moves(self, target: FixTarget) -> list[Move]:
         sym = self.tree.sym(target.symbol)
         if sym is None:
-            self.block((), f"{target.symbol} is not defined in this tree ({self.tree.arch})")
+            self.block((), f"{target.symbol} is {reasons.NOT_DEFINED} ({self.tree.arch})")
             return []
         expect = target.expectation
         if not expect.is_tristate:
@@ -173,7 +174,7 @@ class MoveFinder(ValueModel):
             self.block(path, f"the constant {sym.name} is never {TRI[want]}")
             return []
         if not sym.nodes:
-            self.block((*path, sym), f"{sym.name} is not defined in this tree ({self.tree.arch})")
+            self.block((*path, sym), f"{sym.name} is {reasons.NOT_DEFINED} ({self.tree.arch})")
             return []
         if sym.orig_type not in (BOOL, TRISTATE):
             self.block((*path, sym), f"{sym.name} is not a bool or tristate")
@@ -207,7 +208,7 @@ class MoveFinder(ValueModel):
         if not conds or sym.visibility < vis_need:
             moves += self.routes(sym, want, here)
         if not moves and not conds and not self._has_routes(sym):
-            self.block(here, f"{sym.name} has no prompt and nothing selects it")
+            self.block(here, f"{sym.name} {reasons.no_prompt(())}")
         return moves
 
     def _has_routes(self, sym: Any) -> bool:
@@ -243,7 +244,7 @@ class MoveFinder(ValueModel):
                 if expr_value(term) < want:
                     moves = self.expr(term, want, path)
                     if not moves:
-                        self.block(path, f"depends on {_text(term)}")
+                        self.block(path, reasons.depends_on(_text(term)))
                     return moves
             return []
         if op is OR:

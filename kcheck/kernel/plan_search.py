@@ -22,7 +22,7 @@ from typing import Any
 from kcheck.kernel.plan_effects import SideEffects, Solution
 from kcheck.kernel.plan_moves import MoveFinder, target_leaves, wanted_text
 from kcheck.kernel.plan_values import Move, current_value
-from kcheck.model import FixTarget, ImpossibleTarget, NodeKind
+from kcheck.model import Expectation, FixTarget, ImpossibleTarget, NodeKind
 
 __all__ = ["Found", "Search", "find_plan"]
 
@@ -330,7 +330,7 @@ def _joint(planner: Search, goals: list[FixTarget]) -> list[Solution]:
                 id=f"keeping {sym.name}={before}",
                 kind=NodeKind.SYMBOL,
                 symbol=str(sym.name),
-                allowed=allowed,
+                expect=Expectation.of_values(allowed),
             )
             if planner.repairable(planner.rejected_moves, goals + list(protect.values()), keep):
                 protect[sym] = keep

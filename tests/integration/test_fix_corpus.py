@@ -20,7 +20,7 @@ from kcheck import app, fixer
 from kcheck.fragment import apply_fragment, render_fragment
 from kcheck.kernel.planner import plan
 from kcheck.kernel.tree import LoadedTree
-from kcheck.model import FixPlan, FixTarget, Level, NodeKind, Report, Status
+from kcheck.model import Expectation, FixPlan, FixTarget, Level, NodeKind, Report, Status
 from kcheck.profiles import load_profile
 from tests.conftest import CORPUS, TREE_VERSIONS, corpus_inputs
 
@@ -137,8 +137,15 @@ def test_impossible_targets_on_real_trees(
     kernel_trees: dict[str, Path], kcheck_cache: Path, version: str
 ) -> None:
     """KVM_E500V2 on an e500mc config, KVM_GUEST on arm64: impossible, with the chain."""
-    e500v2 = FixTarget(id="e500v2", kind=NodeKind.SYMBOL, symbol="KVM_E500V2", allowed=("y",))
-    guest = FixTarget(id="kvm-guest", kind=NodeKind.SYMBOL, symbol="KVM_GUEST", allowed=("y",))
+    e500v2 = FixTarget(
+        id="e500v2", kind=NodeKind.SYMBOL, symbol="KVM_E500V2", expect=Expectation.of_values(("y",))
+    )
+    guest = FixTarget(
+        id="kvm-guest",
+        kind=NodeKind.SYMBOL,
+        symbol="KVM_GUEST",
+        expect=Expectation.of_values(("y",)),
+    )
     corenet = load(
         CORPUS / version / "corenet32_smp_defconfig.config", kernel_trees[version], kcheck_cache
     )
@@ -152,8 +159,8 @@ def test_impossible_targets_on_real_trees(
     assert arm64.tree is not None
     result = plan(arm64.tree, arm64.config.text, [e500v2, guest], config_name=arm64.config.name)
     assert {i.id: i.chain for i in result.impossible} == {
-        "e500v2": ("KVM_E500V2 is not defined in this tree (arm64)",),
-        "kvm-guest": ("KVM_GUEST is not defined in this tree (arm64)",),
+        "e500v2": ("KVM_E500V2 is not defined in this kernel tree (arm64)",),
+        "kvm-guest": ("KVM_GUEST is not defined in this kernel tree (arm64)",),
     }
 
 

@@ -17,7 +17,7 @@ import pytest
 from kcheck.kernel.planner import plan
 from kcheck.kernel.state import changed_since, restore, snapshot
 from kcheck.kernel.tree import LoadedTree
-from kcheck.model import FixTarget, NodeKind
+from kcheck.model import Expectation, FixTarget, NodeKind
 from tests.conftest import CORPUS, TREE_VERSIONS
 
 pytestmark = pytest.mark.shared
@@ -79,7 +79,12 @@ def test_restore_is_a_fresh_load(
 
 
 def want(symbol: str) -> FixTarget:
-    return FixTarget(id=symbol.lower(), kind=NodeKind.SYMBOL, symbol=symbol, allowed=("y", "m"))
+    return FixTarget(
+        id=symbol.lower(),
+        kind=NodeKind.SYMBOL,
+        symbol=symbol,
+        expect=Expectation.of_values(("y", "m")),
+    )
 
 
 @pytest.mark.parametrize(("arch", "name"), [(arch, first) for arch, first, _ in PAIRS])

@@ -20,7 +20,7 @@ from kcheck.explain import chain_for, preferences_from_results
 from kcheck.kernel.chain import rank_routes
 from kcheck.kernel.planner import plan
 from kcheck.kernel.tree import LoadedTree
-from kcheck.model import ChainNode, FixTarget, LinkKind, NodeKind
+from kcheck.model import ChainNode, Expectation, FixTarget, LinkKind, NodeKind
 from kcheck.profiles import load_profile
 from tests.conftest import CORPUS, TREE_VERSIONS
 
@@ -114,7 +114,12 @@ def test_ranking_order_is_the_documented_one_for_explain_and_fix(
     assert chain is not None
     assert proposed_for_virtio(chain)[0] == selector
 
-    target = FixTarget(id="net", kind=NodeKind.SYMBOL, symbol="VIRTIO_NET", allowed=("y", "m"))
+    target = FixTarget(
+        id="net",
+        kind=NodeKind.SYMBOL,
+        symbol="VIRTIO_NET",
+        expect=Expectation.of_values(("y", "m")),
+    )
     result = plan(tree, text, [target], config_name=name, prefer=prefer)
     assert result.verification.ok
     chosen = [c.symbol for c in result.changes if c.symbol in virtio_selectors(tree)]

@@ -13,7 +13,7 @@ from kcheck.kernel import planner as planner_module
 from kcheck.kernel.planner import PlanResult, merge_config_text, plan
 from kcheck.kernel.state import changed_since as real_since
 from kcheck.kernel.tree import LoadedTree
-from kcheck.model import EffectKind, FixTarget, Level, NodeKind
+from kcheck.model import EffectKind, Expectation, FixTarget, Level, NodeKind
 from tests.unit.conftest import ParseCase
 
 
@@ -23,7 +23,7 @@ def want(symbol: str, *allowed: str, level: Level = Level.REQUIRED) -> FixTarget
         kind=NodeKind.SYMBOL,
         level=level,
         symbol=symbol,
-        allowed=allowed or ("y", "m"),
+        expect=Expectation.of_values(allowed or ("y", "m")),
     )
 
 
@@ -159,7 +159,7 @@ def test_impossible_targets_with_their_chain(parse_case: ParseCase) -> None:
     assert any("E500MC is selected by PLATFORM" in step for step in impossible["kvm_e500v2"])
     assert any("NEVER has no prompt and nothing selects it" in s for s in impossible["needs_never"])
     assert any("constant n" in step for step in impossible["const_off"])
-    assert any("not defined in this tree" in step for step in impossible["not_in_this_tree"])
+    assert any("not defined in this kernel tree" in step for step in impossible["not_in_this_tree"])
     assert result.changes == ()  # never a plan that cannot work
 
 
@@ -256,7 +256,7 @@ SETTABLE = ("NET", "INET", "NETDEVICES", "PCI", "MMIO", "TRANSPORT", "NIC", "TUN
 
 def holds(tree: LoadedTree, target: FixTarget) -> bool:
     if target.kind is NodeKind.SYMBOL:
-        return tree.value(target.symbol) in target.allowed
+        return tree.value(target.symbol) in {str(t) for t in target.expectation.allowed}
     results = [holds(tree, child) for child in target.children]
     return any(results) if target.kind is NodeKind.ANY_OF else all(results)
 
