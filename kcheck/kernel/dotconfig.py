@@ -12,6 +12,8 @@ set``), unquoted and unescaped like the kernel's ``conf_read_simple()`` does.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import platform
 import re
 import stat
@@ -509,35 +511,44 @@ def format_dotconfig(values: Mapping[str, str], types: Mapping[str, SymbolType])
 # ``# CONFIG_X is not set`` (so not with a CR or a blank after it).
 _MERGE_SET_RE = re.compile(r"^(CONFIG_[a-zA-Z0-9_]*)=")
 _MERGE_UNSET_RE = re.compile(r"^# (CONFIG_[a-zA-Z0-9_]*) is not set$")
-# Every place a name could start: grep and sed see ``CONFIG_`` inside longer words too.
-_MERGE_NAME_RE = re.compile(r"(?=(CONFIG_[A-Za-z0-9_]*))")
 _WORD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
 
 def _text_lines(text: str) -> list[str]:
     """The lines of ``text`` as sed and grep see them: ended by LF only, each keeping it."""
-    return re.findall(r"[^\n]*\n|[^\n]+$", text)
+    parts = text.split("\n")
+    last = parts.pop()
+    return [part + "\n" for part in parts] + ([last] if last else [])
 
 
 class _NameIndex:
-    """Where each ``CONFIG_...`` name occurs in a list of lines, for merge_config.sh's
-    ``grep -w $CFG`` (the name as a whole word) and ``sed "/$CFG[ =]/d"`` (the name, not
-    necessarily at a word start, followed by a blank or ``=``)."""
+    """Where the names a fragment sets occur in a list of lines, for merge_config.sh's
+    ``grep -w $CFG`` (the name as a whole word: no word character before or after it) and
+    ``sed "/$CFG[ =]/d"`` (the name anywhere, even inside a longer word, followed by a blank
+    or ``=``). Only those names are looked for, each with ``str.find`` over the whole text:
+    a fragment sets a few names, a base config has thousands of lines."""
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], names: Iterable[str]) -> None:
         self.words: dict[str, list[int]] = {}
         self.deletable: dict[str, list[int]] = {}
-        for index, line in enumerate(lines):
-            if "CONFIG_" not in line:
-                continue
-            for match in _MERGE_NAME_RE.finditer(line):
-                name = match.group(1)
-                start = match.start()
-                end = start + len(name)
-                if start == 0 or line[start - 1] not in _WORD_CHARS:
-                    self.words.setdefault(name, []).append(index)
-                if end < len(line) and line[end] in " =":
-                    self.deletable.setdefault(name, []).append(index)
+        text = "".join(lines)
+        starts = list(itertools.accumulate((len(line) for line in lines), initial=0))
+        for name in names:
+            words: list[int] = []
+            deletable: list[int] = []
+            at = text.find(name)
+            while at >= 0:
+                end = at + len(name)
+                after = text[end] if end < len(text) else "\n"
+                if after not in _WORD_CHARS:
+                    index = bisect.bisect_right(starts, at) - 1
+                    if (at == 0 or text[at - 1] not in _WORD_CHARS) and words[-1:] != [index]:
+                        words.append(index)  # grep prints a line once
+                    if after in " =" and deletable[-1:] != [index]:
+                        deletable.append(index)
+                at = text.find(name, at + 1)
+            self.words[name] = words
+            self.deletable[name] = deletable
 
 
 @dataclass(frozen=True)
@@ -579,15 +590,18 @@ def merge_configs(base: str, fragments: Iterable[str]) -> MergedText:
     redefinitions: list[Redefinition] = []
     for source, fragment in enumerate(fragments, start=1):
         own = _text_lines(fragment)
-        own_index = _NameIndex(own)
-        index = _NameIndex(lines)
+        names = [
+            match.group(1)
+            for match in (
+                _MERGE_SET_RE.match(body) or _MERGE_UNSET_RE.match(body)
+                for body in (line.rstrip("\n") for line in own)
+            )
+            if match is not None
+        ]
+        own_index = _NameIndex(own, dict.fromkeys(names))
+        index = _NameIndex(lines, dict.fromkeys(names))
         removed: set[int] = set()
-        for line in own:
-            body = line.rstrip("\n")
-            match = _MERGE_SET_RE.match(body) or _MERGE_UNSET_RE.match(body)
-            if match is None:
-                continue
-            cfg = match.group(1)
+        for cfg in names:
             present = [i for i in index.words.get(cfg, ()) if i not in removed]
             if not present:
                 continue
