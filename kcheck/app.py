@@ -20,10 +20,12 @@ from kcheck.engine import evaluate, summarize
 from kcheck.errors import InputError, KcheckError, UsageError
 from kcheck.kernel.dotconfig import (
     KNOWN_ARCHES,
+    ConfigInput,
     DotConfig,
     arch_names,
     check_arch,
     detect_arch,
+    format_assignment,
     header_arch,
     parse_dotconfig,
     read_config,
@@ -575,13 +577,16 @@ def _preload_trees(batch: list[Inputs], notify: Notify) -> None:
 @dataclass(frozen=True)
 class FixOutcome:
     """A fix: the report it started from, the plan, its fragment, and for ``--in-place`` the
-    config that merging the fragment and running olddefconfig gives (None without a tree)."""
+    config that merging the fragment and running olddefconfig gives (None without a tree).
+    ``switch_turns_off``: what the plan's choice switches turn off by themselves (the
+    switched-from member and what needs it), of all the plan turns off."""
 
     report: Report
     plan: FixPlan
     fragment: str
     merged: str | None
     source: DotConfig
+    switch_turns_off: tuple[str, ...] = ()
 
 
 def fix(
@@ -616,9 +621,28 @@ def fix_loaded(
     plan = fixer.fix(report, loaded.tree, loaded.config.text, include_optional=include_optional)
     text = render_fragment(plan)
     merged = None
+    switch_turns_off: tuple[str, ...] = ()
     if loaded.tree is not None and plan.changes:
         merged = apply_fragment(loaded.tree, loaded.config.text, text, config_name=report.config)
-    return FixOutcome(report, plan, text, merged, loaded.config)
+        switch_turns_off = turned_off_by_switches(loaded.tree, loaded.config.text, plan)
+    return FixOutcome(report, plan, text, merged, loaded.config, switch_turns_off)
+
+
+def turned_off_by_switches(tree: LoadedTree, config_text: str, plan: FixPlan) -> tuple[str, ...]:
+    """What the plan's choice switches turn off by themselves, of all it turns off: the
+    switch lines alone merged onto the config (merge_config.sh + olddefconfig, as the plan is
+    verified), compared with the values before the plan."""
+    if not plan.choice_switches or not plan.turns_off:
+        return ()
+    from kcheck.fragment import apply_fragment
+
+    switches = "".join(
+        format_assignment(c.symbol, c.value, c.type) + "\n" for c in plan.choice_switches
+    )
+    alone = apply_fragment(tree, config_text, switches, config_name=plan.config)
+    return plan.also_turned_off(
+        parse_dotconfig(ConfigInput("the choice switches alone", alone)).get
+    )
 
 
 def explain(

@@ -376,34 +376,23 @@ def _deliver_fixes(
 
     ``switches_demanded``: the requirements come from a machine the user named (``kcheck
     vm``), so a plan that must switch a choice (the processor type a -M/-cpu needs) is what
-    was asked for; what the switch turns off is said, not refused.
+    was asked for: what the switch itself turns off (``FixOutcome.switch_turns_off``) is
+    said, not refused. Anything else the plan turns off is refused as always.
     """
     refusals: list[str] = []
     summaries: list[str] = []
     for outcome, _targets in fixes:
         plan = outcome.plan
         summaries.append(render_fix_json(plan) if fmt == "json" else render_fix_text(plan))
-        turned_off = _turned_off(plan)
-        if turned_off and switches_demanded and plan.choice_switches:
-            _notify(
-                "the machine needs "
-                + "; ".join(
-                    f"{c.choice} switched from {c.switched_from} to {c.symbol}"
-                    for c in plan.choice_switches
-                )
-                + f" in {plan.config}, which turns off "
-                + ", ".join(turned_off)
-            )
-        elif turned_off and not options["allow_disable"]:
-            switches = "".join(
-                f" switches {c.choice} from {c.switched_from} to {c.symbol}, which"
-                for c in plan.choice_switches
-            )
-            refusals.append(
-                f"refusing to write the fix for {plan.config}: it{switches} turns off "
-                + ", ".join(turned_off)
-                + " (on now); pass --allow-disable to accept that"
-            )
+        notice, refusal = turn_off_verdict(
+            plan,
+            outcome.switch_turns_off if switches_demanded else (),
+            allow_disable=options["allow_disable"],
+        )
+        if notice is not None:
+            _notify(notice)
+        if refusal is not None:
+            refusals.append(refusal)
         if plan.verification is not None and not plan.verification.ok:
             refusals.append(
                 f"the plan for {plan.config} did not verify; nothing written "
@@ -432,10 +421,44 @@ def _deliver_fixes(
     return EXIT_FAIL if any(outcome.plan.impossible for outcome, _ in fixes) else EXIT_OK
 
 
-def _turned_off(plan: FixPlan) -> list[str]:
-    """What the plan turns off (or lowers) that no requirement asked to turn off."""
+def turn_off_verdict(
+    plan: FixPlan, demanded: Sequence[str], *, allow_disable: bool
+) -> tuple[str | None, str | None]:
+    """(notice, refusal) for what ``plan`` turns off that no requirement asked to turn off.
+
+    ``demanded``: turn-offs the user asked for by naming the machine (what the choice switch
+    a -M/-cpu needs turns off by itself); they are said in the notice. Any other turn-off
+    refuses the fix unless ``allow_disable``.
+    """
     asked = {c.symbol for c in plan.changes if c.required_by}
-    return [symbol for symbol in plan.turns_off if symbol not in asked]
+    turned_off = [symbol for symbol in plan.turns_off if symbol not in asked]
+    said = [symbol for symbol in turned_off if symbol in demanded]
+    rest = [symbol for symbol in turned_off if symbol not in demanded]
+    notice = refusal = None
+    if said:
+        notice = (
+            "the machine needs "
+            + "; ".join(
+                f"{c.choice} switched from {c.switched_from} to {c.symbol}"
+                for c in plan.choice_switches
+            )
+            + f" in {plan.config}, which turns off "
+            + ", ".join(said)
+        )
+    if rest and not allow_disable:
+        switches = "".join(
+            f" switches {c.choice} from {c.switched_from} to {c.symbol}, which"
+            for c in plan.choice_switches
+            if not said
+        )
+        refusal = (
+            f"refusing to write the fix for {plan.config}: it{switches}"
+            + (" also" if said else "")
+            + " turns off "
+            + ", ".join(rest)
+            + " (on now); pass --allow-disable to accept that"
+        )
+    return notice, refusal
 
 
 def _run_checks(

@@ -8,7 +8,7 @@ strings: the reporters decide how a user sees them. Symbols are stored without t
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -493,6 +493,14 @@ class FixPlan:
     @property
     def choice_switches(self) -> tuple[FixChange, ...]:
         return tuple(c for c in self.changes if c.choice is not None)
+
+    def also_turned_off(self, value: Callable[[str], str | None]) -> tuple[str, ...]:
+        """The symbols of :attr:`turns_off` that a config whose values are ``value`` (None:
+        unset, so n) turns off as well: with the values the choice switches alone give, what
+        the switches are to blame for."""
+        before = {c.symbol: c.before for c in self.changes}
+        before |= {e.symbol: e.before for e in self.side_effects}
+        return tuple(s for s in self.turns_off if _lowered(before.get(s), value(s) or "n"))
 
 
 def _lowered(before: str | None, after: str | None) -> bool:
