@@ -12,7 +12,7 @@ can run this guest under KVM at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from kcheck import app
@@ -97,6 +97,21 @@ def sides(
     return out
 
 
+def _loaded_sides(
+    requirements: VmRequirements,
+    guest: app.Inputs | None,
+    host: app.Inputs | None,
+    notify: app.Notify,
+) -> Iterator[tuple[Side, app.Loaded, tuple[Result, ...]]]:
+    """Each side to check with its config loaded and what the machine says of its arch
+    (:func:`consistency`); the definition's warnings are said first."""
+    for warning in requirements.warnings:
+        notify(f"warning: {warning}")
+    for side in sides(requirements, guest, host):
+        loaded = app.load_inputs(side.inputs, notify)
+        yield side, loaded, consistency(side.name, requirements, loaded.arch)
+
+
 def check_vm(
     source: VmSource,
     guest: app.Inputs | None,
@@ -118,12 +133,9 @@ def check_vm(
         live = live_checks(requirements, runtime)
         if not app.runtime_applies(live, host):
             live = None
-    for warning in requirements.warnings:
-        notify(f"warning: {warning}")
     reports = []
-    for side in sides(requirements, guest, host):
-        loaded = app.load_inputs(side.inputs, notify)
-        extra = consistency(side.name, requirements, loaded.arch)
+    for side, loaded, arch_results in _loaded_sides(requirements, guest, host, notify):
+        extra = arch_results
         if side.name == "host" and live is not None:
             extra += app.runtime_results(live, side.profile, loaded)
         report = app.check_loaded(side.profile, loaded, explain=explain, gate=gate, extra=extra)
@@ -165,12 +177,8 @@ def fix_vm(
     fragment turns an arm64 config into a PowerPC one; the check says so.
     """
     requirements = read_definition(source)
-    for warning in requirements.warnings:
-        notify(f"warning: {warning}")
     outcomes = []
-    for side in sides(requirements, guest, host):
-        loaded = app.load_inputs(side.inputs, notify)
-        mismatch = consistency(side.name, requirements, loaded.arch)
+    for side, loaded, mismatch in _loaded_sides(requirements, guest, host, notify):
         if mismatch:
             raise InputError(
                 f"{mismatch[0].reason}; nothing to fix with a fragment",
