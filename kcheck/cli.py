@@ -479,25 +479,13 @@ def _run_checks(
     if options["fix"]:
         _run_fix(profile, configs, options)
         return
-    fix_only = [
-        name
-        for name, flag in (
-            ("--all", "fix_all"),
-            ("-o", "fix_output"),
-            ("--fragment-dir", "fragment_dir"),
-            ("--in-place", "in_place"),
-            ("--allow-disable", "allow_disable"),
-        )
-        if options[flag]
-    ]
-    if fix_only:
-        _run(lambda: _usage(f"{', '.join(fix_only)} only go with --fix"))
+    fix_only = _fix_only_given(options)
+    if fix_only is not None:
+        _run(lambda: _usage(fix_only))
         return
 
     def body() -> int:
-        fmt: str = options["fmt"] or (
-            "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-        )
+        fmt = _report_format(options)
         report_file: Path | None = options["report_file"]
         if report_file is not None:
             check_writable_target(report_file)
@@ -885,21 +873,10 @@ def vm(qemu: tuple[str, ...], **options: Any) -> None:
                     "--runtime and --sysroot do not go with --fix (a fix changes the config only)"
                 )
             return _vm_fix(vm_app, source, guest, host, gate, options)
-        fix_only = [
-            name
-            for name, flag in (
-                ("--all", "fix_all"),
-                ("-o", "fix_output"),
-                ("--fragment-dir", "fragment_dir"),
-                ("--allow-disable", "allow_disable"),
-            )
-            if options[flag]
-        ]
-        if fix_only:
-            raise UsageError(f"{', '.join(fix_only)} only go with --fix")
-        fmt: str = options["fmt"] or (
-            "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-        )
+        fix_only = _fix_only_given(options)
+        if fix_only is not None:
+            raise UsageError(fix_only)
+        fmt = _report_format(options)
         report_file: Path | None = options["report_file"]
         if report_file is not None:
             check_writable_target(report_file)
@@ -1129,6 +1106,28 @@ def fragment_gate_options(f: F) -> F:
     return _stack(options, f)
 
 
+def _report_format(options: dict[str, Any]) -> str:
+    """--format, or github under GitHub Actions and text elsewhere."""
+    given: str | None = options["fmt"]
+    return given or ("github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text")
+
+
+#: Options that only mean something with --fix, as (option, click parameter name).
+_FIX_ONLY = (
+    ("--all", "fix_all"),
+    ("-o", "fix_output"),
+    ("--fragment-dir", "fragment_dir"),
+    ("--in-place", "in_place"),
+    ("--allow-disable", "allow_disable"),
+)
+
+
+def _fix_only_given(options: dict[str, Any]) -> str | None:
+    """The usage error for --fix options given without --fix (None when there are none)."""
+    given = [name for name, flag in _FIX_ONLY if options.get(flag)]
+    return f"{', '.join(given)} only go with --fix" if given else None
+
+
 def _emit_fragment_report(
     report: FragmentReport, options: dict[str, Any], *, to_stderr: bool = False
 ) -> int:
@@ -1136,9 +1135,7 @@ def _emit_fragment_report(
     --report with the summary on stderr; the report's exit code."""
     from kcheck.reporters.fragments import summary_line as fragment_summary
 
-    fmt: str = options["fmt"] or (
-        "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
-    )
+    fmt = _report_format(options)
     report_file: Path | None = options["report_file"]
     stream = sys.stderr if to_stderr else sys.stdout
     color = fmt == "text" and report_file is None and _color_wanted(stream)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli.conftest import Invoke
+from tests.cli.conftest import Invoke, Run
 from tests.conftest import CORPUS, REPO
 
 pytestmark = pytest.mark.shared
@@ -58,6 +58,11 @@ def guest_json(kcheck: Invoke, tree: Path, config: str, argv: list[str]) -> dict
     assert run.code in (0, 1), run.err
     document: dict[str, Any] = json.loads(run.out)
     return document
+
+
+def host_run(kcheck: Invoke, tree: Path, config: str, argv: list[str], *options: str) -> Run:
+    """``kcheck vm --host CONFIG --host-tree TREE [OPTIONS] -- ARGV``."""
+    return kcheck("vm", "--host", config, "--host-tree", str(tree), *options, "--", *argv)
 
 
 @pytest.mark.parametrize("version", ["6.12", "7.2"])
@@ -131,20 +136,19 @@ def test_vhost_on_with_tun_m_explains_the_cap(
     assert "CONFIG_VHOST_NET=m\n" in text
     host = tmp_path / "host.config"
     host.write_text(text.replace("CONFIG_VHOST_NET=m\n", "CONFIG_VHOST_NET=y\n"))
-    run = kcheck(
-        "vm",
-        "--host",
+    run = host_run(
+        kcheck,
+        kernel_trees["6.12"],
         str(host),
-        "--host-tree",
-        str(kernel_trees["6.12"]),
+        [
+            "qemu-system-x86_64",
+            "-netdev",
+            "tap,id=n0,vhost=on",
+            "-device",
+            "virtio-net-pci,netdev=n0",
+        ],
         "--format",
         "json",
-        "--",
-        "qemu-system-x86_64",
-        "-netdev",
-        "tap,id=n0,vhost=on",
-        "-device",
-        "virtio-net-pci,netdev=n0",
     )
     assert run.code == 0, run.err
     vhost = results(json.loads(run.out))["VHOST_NET"]
@@ -157,18 +161,17 @@ def test_vhost_on_with_tun_m_explains_the_cap(
 def test_bridge_backend_fails_a_host_without_bridge(
     kcheck: Invoke, kernel_trees: dict[str, Path]
 ) -> None:
-    run = kcheck(
-        "vm",
-        "--host",
+    run = host_run(
+        kcheck,
+        kernel_trees["6.12"],
         corpus("6.12", "x86_64_defconfig.config"),
-        "--host-tree",
-        str(kernel_trees["6.12"]),
-        "--",
-        "qemu-system-x86_64",
-        "-netdev",
-        "bridge,id=n0,br=br0",
-        "-device",
-        "virtio-net-pci,netdev=n0",
+        [
+            "qemu-system-x86_64",
+            "-netdev",
+            "bridge,id=n0,br=br0",
+            "-device",
+            "virtio-net-pci,netdev=n0",
+        ],
     )
     assert run.code == 1, run.err
     bridge_rows = [line for line in run.out.splitlines() if line.startswith("BRIDGE ")]
@@ -191,20 +194,13 @@ def test_guest_config_for_another_arch_fails(kcheck: Invoke, kernel_trees: dict[
 
 
 def test_kvm_on_a_host_of_another_arch_fails(kcheck: Invoke, kernel_trees: dict[str, Path]) -> None:
-    run = kcheck(
-        "vm",
-        "--host",
+    run = host_run(
+        kcheck,
+        kernel_trees["6.12"],
         corpus("6.12", "corenet32_smp_defconfig.config"),
-        "--host-tree",
-        str(kernel_trees["6.12"]),
+        ["qemu-system-x86_64", "-accel", "kvm", "-nic", "user,model=virtio-net-pci"],
         "--format",
         "json",
-        "--",
-        "qemu-system-x86_64",
-        "-accel",
-        "kvm",
-        "-nic",
-        "user,model=virtio-net-pci",
     )
     assert run.code == 1, run.err
     first = next(r for r in json.loads(run.out)["results"] if r["id"] == "kvm-host-arch")
