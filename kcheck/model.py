@@ -546,7 +546,8 @@ RULES: dict[str, Rule] = {
     "indented": Rule(Severity.ERROR, "an indented assignment is ignored"),
     "unset-typo": Rule(Severity.ERROR, "a misspelt '# CONFIG_X is not set' is only a comment"),
     "unset-misread": Rule(
-        Severity.WARNING, "the kernel reads it as 'is not set', merge_config.sh does not"
+        Severity.WARNING,
+        "before Linux 6.8 the kernel reads it as 'is not set', merge_config.sh does not",
     ),
     "no-value": Rule(Severity.ERROR, "a CONFIG_ line without '=' is ignored"),
     "malformed-value": Rule(Severity.ERROR, "the value is malformed"),
