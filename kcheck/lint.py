@@ -38,6 +38,7 @@ from kcheck.kernel.dotconfig import (
     Fragment,
     Line,
     parse_fragment,
+    quote,
     read_config,
     read_lines,
     unset_symbol,
@@ -93,11 +94,14 @@ def line_findings(source: ConfigInput, fragment: Fragment, rules: Rules) -> list
         if body[0].isspace():
             stripped = body.strip()
             if _INDENTED_ASSIGNMENT.match(stripped) or _UNPREFIXED.match(stripped):
+                meant = list(read_lines(ConfigInput(name, stripped), lenient=True))
                 out.append(
                     _finding(
                         "indented",
                         "indented: the kernel skips it ('unexpected data'), so it asks for nothing",
                         suggestion=stripped,
+                        symbol=meant[0].symbol if meant else None,
+                        requested=meant[0].value if meant else None,
                         **where,
                     )
                 )
@@ -157,13 +161,15 @@ def line_findings(source: ConfigInput, fragment: Fragment, rules: Rules) -> list
         unprefixed = _UNPREFIXED.match(body)
         if unprefixed:
             symbol = unprefixed.group(1).upper().removeprefix("CONFIG_")
+            value = unprefixed.group(2).strip()
             out.append(
                 _finding(
                     "unprefixed",
                     "no CONFIG_ prefix: the kernel skips it ('unexpected data'), so it asks "
                     "for nothing",
                     symbol=symbol,
-                    suggestion=f"CONFIG_{symbol}={unprefixed.group(2).strip()}",
+                    requested=value or None,
+                    suggestion=f"CONFIG_{symbol}={value}",
                     **where,
                 )
             )
@@ -295,14 +301,14 @@ def _undefined(facts: TreeFacts, line: Line, name: str) -> FragmentFinding:
     return _finding("undefined", message, suggestion=suggestion, arch=facts.arch, **where)
 
 
-def _type_finding(facts: TreeFacts, line: Line, name: str) -> FragmentFinding | None:
+def type_finding(facts: TreeFacts, line: Line, name: str) -> FragmentFinding | None:
     kind = facts.symbol_type(line.symbol)
     value = line.value
     where = {
         "file": name,
         "line": line.line,
         "symbol": line.symbol,
-        "requested": value,
+        "requested": quote(value) if line.quoted else value,  # as written
         "arch": facts.arch,
     }
     if kind in (SymbolType.BOOL, SymbolType.TRISTATE):
@@ -420,7 +426,7 @@ def symbol_findings(
             if line.value != "n" or undefined.suggestion is not None:
                 out.append(undefined)
             continue
-        typed = _type_finding(facts, line, fragment.name)
+        typed = type_finding(facts, line, fragment.name)
         if typed is not None:
             out.append(typed)
             if typed.severity is Severity.ERROR:

@@ -16,7 +16,7 @@ requests plus that plan as one fragment, and verifies it by merging it onto the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kcheck import app, arches
@@ -33,6 +33,7 @@ from kcheck.kernel.dotconfig import (
     format_assignment,
     merge_configs,
     parse_dotconfig,
+    quote,
     read_config,
     read_lines,
 )
@@ -46,14 +47,18 @@ from kcheck.lint import (
     line_findings,
     read_fragments,
     symbol_findings,
+    type_finding,
     waivers_for,
 )
 from kcheck.model import (
+    RULES,
+    ChainNode,
     Expectation,
     FixPlan,
     FixTarget,
     FragmentFinding,
     FragmentReport,
+    LinkKind,
     NodeKind,
     Override,
     Severity,
@@ -176,55 +181,171 @@ def _load(tree: LoadedTree, text: str, name: str, allno: bool) -> str:
     return tree.resolved_text()
 
 
+def _shown(tree: LoadedTree, symbol: str, value: str) -> str:
+    """A value as a .config line shows it (a string in quotes)."""
+    return quote(value) if tree_symbol_type(tree, symbol) is SymbolType.STRING else value
+
+
+def _actions(chain: ChainNode) -> list[tuple[str, str]]:
+    """What the chain says to set, in order: (symbol, value) of each settable step."""
+    out: dict[str, str] = {}
+    for node in chain.walk():
+        if node.settable and not node.met and node.symbol and node.kind is not LinkKind.CHOICE:
+            out.setdefault(node.symbol, node.needs.split("|")[0])
+    return list(out.items())
+
+
 def _lost(tree: LoadedTree, wanted: list[Request], facts: TreeFacts) -> list[FragmentFinding]:
-    """The lost requests as findings, each with the chain that drops it."""
+    """The lost requests as findings, each with the chain that drops it and, when another
+    request of the fragments is what drops it, a ``conflict`` finding at that request's line
+    (first): the one line to change, however many requests it costs."""
     from kcheck import explain as chains
 
     prefer = {r.symbol: 0 for r in wanted if r.value != "n"}
+    by_symbol = {r.symbol: r for r in wanted}
     findings: list[FragmentFinding] = []
+    lost_symbols: set[str] = set()
+    costs: dict[str, list[Request]] = {}
     for request in wanted:
+        line = Line(request.symbol, request.value, request.quoted, request.line)
         if tree.sym(request.symbol) is None:
             if request.value != "n":
                 findings += symbol_findings(_one(request), facts)
+                lost_symbols.add(request.symbol)
             continue
         asked = tree.requested(request.symbol, request.value, request.quoted)
         actual = tree.value(request.symbol) or ""
-        if asked == actual:
-            continue
-        if asked is None:
-            findings.append(
-                FragmentFinding(
-                    rule="lost",
-                    severity=Severity.ERROR,
-                    message=f"the kernel rejects {request.value!r} for this symbol's type, so "
-                    f"it keeps {actual or 'no value'}",
-                    file=request.file,
-                    line=request.line,
-                    symbol=request.symbol,
-                    requested=request.value,
-                    actual=actual,
-                    arch=tree.arch,
+        where = {
+            "file": request.file,
+            "line": request.line,
+            "symbol": request.symbol,
+            "arch": tree.arch,
+        }
+        typed = type_finding(facts, line, request.file)
+        if typed is not None and typed.severity is not Severity.ERROR:
+            findings.append(typed)  # =yes: read by its first letter, but fragile
+        elif typed is not None:
+            # The kernel rejects the line's value (a quoted int, m for a bool, ...): say so,
+            # rather than a chain about a value nobody can ask for.
+            shown = _shown(tree, request.symbol, actual) if actual else "no value"
+            if typed.suggestion is not None and typed.suggestion.endswith(f"={actual}"):
+                findings.append(
+                    replace(
+                        typed,
+                        message=f"{typed.message}; the merged config has {shown} "
+                        "anyway (the symbol's default)",
+                        actual=actual,
+                    )
                 )
-            )
+            else:
+                lost_symbols.add(request.symbol)
+                findings.append(
+                    replace(
+                        typed,
+                        rule="lost",
+                        severity=Severity.ERROR,
+                        message=f"{typed.message}, so the merged config has {shown}",
+                        actual=actual,
+                    )
+                )
             continue
+        if asked == actual or asked is None:
+            continue
+        lost_symbols.add(request.symbol)
         needs = asked if parse_needs(asked) is not None else f"= {asked}"
         chain = chains.chain_for(tree, request.symbol, needs, prefer)
+        message = (
+            f"asks for {_shown(tree, request.symbol, asked) if asked else 'no value'}, the "
+            f"merged config has {_shown(tree, request.symbol, actual) if actual else 'no value'}"
+        )
+        actions = _actions(chain) if chain is not None else []
+        culprits = [
+            by_symbol[symbol]
+            for symbol, _value in actions
+            if symbol in by_symbol and symbol != request.symbol
+        ]
+        if culprits:
+            message += ", because of " + ", ".join(
+                f"{_assignment(c)} ({c.file}:{c.line})" for c in culprits
+            )
+            for culprit in culprits:
+                costs.setdefault(culprit.symbol, []).append(request)
+        elif actions:
+            message += (
+                "; to keep it, set "
+                + ", ".join(f"CONFIG_{symbol}={value}" for symbol, value in actions[:3])
+                + (" ..." if len(actions) > 3 else "")
+            )
         findings.append(
             FragmentFinding(
                 rule="lost",
                 severity=Severity.ERROR,
-                message=f"asks for {asked or 'no value'}, the merged config has "
-                f"{actual or 'no value'}",
-                file=request.file,
-                line=request.line,
-                symbol=request.symbol,
-                requested=asked,
-                actual=actual,
-                arch=tree.arch,
+                message=message,
+                requested=_shown(tree, request.symbol, asked) if asked else asked,
+                actual=_shown(tree, request.symbol, actual) if actual else actual,
                 chain=chain,
+                **where,  # type: ignore[arg-type]
             )
         )
-    return findings
+    conflicts = []
+    for symbol, blocked in costs.items():
+        culprit = by_symbol[symbol]
+        if symbol in lost_symbols:
+            continue  # itself lost: its own finding says why
+        names = ", ".join(
+            f"{r.symbol} ({r.file}:{r.line})"
+            if r.file != culprit.file
+            else f"{r.symbol} (line {r.line})"
+            for r in blocked
+        )
+        conflicts.append(
+            FragmentFinding(
+                rule="conflict",
+                severity=RULES["conflict"].severity,
+                message=f"holds, and is why {len(blocked)} other request(s) are lost: {names}",
+                file=culprit.file,
+                line=culprit.line,
+                symbol=symbol,
+                requested=culprit.value,
+                arch=tree.arch,
+            )
+        )
+    return conflicts + findings
+
+
+def _assignment(request: Request) -> str:
+    """The request as its fragment line reads (``# CONFIG_X is not set`` as ``=n``)."""
+    value = quote(request.value) if request.quoted else request.value
+    return f"CONFIG_{request.symbol}={value}"
+
+
+def _override_value(read: Sequence[tuple[ConfigInput, Fragment]], override: Override) -> str:
+    """The value the winning line asks for, as a .config line shows it (``n`` for ``# CONFIG_X
+    is not set``)."""
+    for _source, fragment in read:
+        if fragment.name == override.file:
+            line = fragment.assignments.get(override.symbol)
+            if line is not None:
+                return quote(line.value) if line.quoted else line.value
+    return override.value
+
+
+def _with_merged_value(tree: LoadedTree, finding: FragmentFinding) -> FragmentFinding:
+    """A line the kernel skips or misreads, with what the merged config ends up with for its
+    symbol: whether the line's mistake costs anything in this merge."""
+    if finding.symbol is None or finding.requested is None or tree.sym(finding.symbol) is None:
+        return finding
+    if finding.rule not in ("unprefixed", "indented", "unset-typo", "no-value"):
+        return finding
+    actual = tree.value(finding.symbol) or ""
+    shown = _shown(tree, finding.symbol, actual) if actual else "no value"
+    same = tree.requested(finding.symbol, finding.requested, False) == actual
+    return replace(
+        finding,
+        actual=actual,
+        message=f"{finding.message}; the merged config has {shown}"
+        + (" anyway" if same else ", not what the line asks for"),
+    )
 
 
 def _compiler(make_arch: str, get: arches.Lookup) -> str:
@@ -296,7 +417,8 @@ def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
     facts = TreeFacts.of(tree, arch)
     findings: list[FragmentFinding] = []
     for source, fragment in read:
-        findings += line_findings(source, fragment, Rules.for_version(tree.version))
+        for finding in line_findings(source, fragment, Rules.for_version(tree.version)):
+            findings.append(_with_merged_value(tree, finding))
     wanted = requests(merged, names)
     lost = _lost(tree, wanted, facts)
     findings += lost
@@ -312,7 +434,7 @@ def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
                     file=override.file,
                     line=override.line,
                     symbol=override.symbol,
-                    requested=override.value,
+                    requested=_override_value(read, override),
                 )
             )
     plan: FixPlan | None = None
