@@ -1156,8 +1156,9 @@ def _emit_fragment_report(
 @click.option(
     "--defconfig",
     metavar="NAME",
-    help="Start from the tree's arch/$SRCARCH/configs/NAME, as `make NAME` does (needs --arch; "
-    "use --probe for exact toolchain answers).",
+    help="Merge onto the tree's arch/$SRCARCH/configs/NAME as it is, as `make virtconfig`-style "
+    "targets do (`make NAME X.config` merges onto the .config `make NAME` wrote: give that as "
+    "BASE). Needs --arch; use --probe for exact toolchain answers.",
 )
 @click.option(
     "--allnoconfig",
@@ -1208,7 +1209,7 @@ def merge(
       kcheck merge .config kernel/configs/kvm_guest.config --tree . -o merged.config
       kcheck merge .config a.config b.config --tree ~/linux --fix fixed.config
       kcheck merge --defconfig defconfig arch/arm64/configs/virt.config --tree . \\
-          --arch arm64 --probe --cross-compile aarch64-linux-gnu- -o .config
+          --arch arm64 --probe --cross-compile aarch64-linux-gnu- -o .config   # make virtconfig
       kcheck merge --allnoconfig kernel/configs/tiny-base.config --tree . --arch x86_64 --probe
       kcheck merge .config frag.config --tree . --format sarif --report merge.sarif
     """
@@ -1284,9 +1285,10 @@ def lint(
     Finds symbols the arch does not define (and which arch does, a close name from the tree,
     or the new name of a renamed one), lines the kernel's reader skips or misreads (no
     CONFIG_ prefix, indented, =yes, quoted numbers, a misspelt '# CONFIG_X is not set', no
-    '=', CRLF), values of the wrong type, a symbol set twice, and requests that can never
+    '=', CRLF), values of the wrong type, a symbol set twice, requests that can never
     hold on the arch (their dependencies are n whatever the config says, e.g. depends on X86
-    on arm64). Each finding names its fragment's file:line.
+    on arm64), and requests that cannot hold together with another line of the fragment
+    that sets a symbol to n. Each finding names its fragment's file:line.
 
     Exit codes: 0 no error (with --strict: no warning either), 1 otherwise, 2 bad usage or
     input, 3 internal error.

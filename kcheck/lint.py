@@ -10,7 +10,10 @@ merge_config.sh does not list it), CRLF line ends, a symbol set twice. With the 
 ``--arch``: symbols the arch does not define (with the arch that does, a close name from the
 tree, or the new name of a renamed one from the profiles' ``aliases``), values of the wrong
 type (a quoted int, ``m`` for a bool, an unquoted string), and requests that can never hold
-on the arch (:class:`kcheck.kernel.bounds.Bounds`: ``depends on X86`` on arm64). The rules
+on the arch (:class:`kcheck.kernel.bounds.Bounds`: ``depends on X86`` on arm64), and
+requests that cannot hold together with another line of the same fragment setting a symbol
+to n (the same bounds with that symbol taken as n: ``VIRTIO_NET=y`` with ``# CONFIG_NETDEVICES
+is not set``). The rules
 and their severities are :data:`RULES`. :func:`line_findings` and :func:`symbol_findings` are
 shared with ``kcheck merge``.
 """
@@ -22,7 +25,7 @@ import os
 import platform
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -38,11 +41,12 @@ from kcheck.kernel.dotconfig import (
     Fragment,
     Line,
     parse_fragment,
+    quote,
     read_config,
     read_lines,
     unset_symbol,
 )
-from kcheck.kernel.tree import LoadedTree, is_kernel_tree, kernel_version
+from kcheck.kernel.tree import LoadedTree, is_kernel_tree, kernel_tree_problem, kernel_version
 from kcheck.kernel.versions import Rules
 from kcheck.kernel.view import tree_symbol_type
 from kcheck.model import RULES, FragmentFinding, FragmentReport, Severity, SymbolType
@@ -93,11 +97,14 @@ def line_findings(source: ConfigInput, fragment: Fragment, rules: Rules) -> list
         if body[0].isspace():
             stripped = body.strip()
             if _INDENTED_ASSIGNMENT.match(stripped) or _UNPREFIXED.match(stripped):
+                meant = list(read_lines(ConfigInput(name, stripped), lenient=True))
                 out.append(
                     _finding(
                         "indented",
                         "indented: the kernel skips it ('unexpected data'), so it asks for nothing",
                         suggestion=stripped,
+                        symbol=meant[0].symbol if meant else None,
+                        requested=meant[0].value if meant else None,
                         **where,
                     )
                 )
@@ -157,13 +164,15 @@ def line_findings(source: ConfigInput, fragment: Fragment, rules: Rules) -> list
         unprefixed = _UNPREFIXED.match(body)
         if unprefixed:
             symbol = unprefixed.group(1).upper().removeprefix("CONFIG_")
+            value = unprefixed.group(2).strip()
             out.append(
                 _finding(
                     "unprefixed",
                     "no CONFIG_ prefix: the kernel skips it ('unexpected data'), so it asks "
                     "for nothing",
                     symbol=symbol,
-                    suggestion=f"CONFIG_{symbol}={unprefixed.group(2).strip()}",
+                    requested=value or None,
+                    suggestion=f"CONFIG_{symbol}={value}",
                     **where,
                 )
             )
@@ -251,6 +260,7 @@ class TreeFacts:
     names: list[str]
     defined_in: dict[str, list[str]]
     renamed: dict[str, str]
+    _with_off: dict[str, Bounds] = field(default_factory=dict)
 
     @classmethod
     def of(cls, tree: LoadedTree, arch: str) -> TreeFacts:
@@ -260,6 +270,13 @@ class TreeFacts:
 
     def symbol_type(self, name: str) -> SymbolType:
         return tree_symbol_type(self.tree, name)
+
+    def bounds_with_off(self, name: str) -> Bounds:
+        """The bounds when ``name`` is n (a request of the fragment being checked)."""
+        found = self._with_off.get(name)
+        if found is None:
+            found = self._with_off[name] = Bounds(self.tree, (name,))
+        return found
 
 
 def _undefined(facts: TreeFacts, line: Line, name: str) -> FragmentFinding:
@@ -295,14 +312,14 @@ def _undefined(facts: TreeFacts, line: Line, name: str) -> FragmentFinding:
     return _finding("undefined", message, suggestion=suggestion, arch=facts.arch, **where)
 
 
-def _type_finding(facts: TreeFacts, line: Line, name: str) -> FragmentFinding | None:
+def type_finding(facts: TreeFacts, line: Line, name: str) -> FragmentFinding | None:
     kind = facts.symbol_type(line.symbol)
     value = line.value
     where = {
         "file": name,
         "line": line.line,
         "symbol": line.symbol,
-        "requested": value,
+        "requested": quote(value) if line.quoted else value,  # as written
         "arch": facts.arch,
     }
     if kind in (SymbolType.BOOL, SymbolType.TRISTATE):
@@ -395,6 +412,15 @@ def _never(facts: TreeFacts, line: Line, name: str) -> FragmentFinding | None:
     return None
 
 
+def _plain(facts: TreeFacts, line: Line) -> bool:
+    """The line is a defined symbol with a value of its type that can hold on the arch: one
+    whose only possible problem is a conflict with another request."""
+    if facts.tree.sym(line.symbol) is None:
+        return False
+    typed = type_finding(facts, line, "")
+    return typed is None and _never(facts, line, "") is None
+
+
 def _term_text(facts: TreeFacts, term: object) -> str:
     text = expr_text(term)
     missing = [
@@ -407,11 +433,65 @@ def _term_text(facts: TreeFacts, term: object) -> str:
     return text
 
 
+def _conflicts(fragment: Fragment, facts: TreeFacts, flagged: set[str]) -> list[FragmentFinding]:
+    """Requests for y or m that can never hold together with another request of the same
+    fragment for n (``# CONFIG_NETDEVICES is not set`` among VIRTIO_NET=y, E1000=y, ...): each
+    with the n request(s) that block it. Sure (an error) when nothing can select the blocking
+    symbol; else a warning "unless something selects it"."""
+    sure: dict[str, bool] = {}
+    for line in fragment.assignments.values():
+        if line.value == "n":
+            holds = facts.bounds.user_off_holds(line.symbol)
+            if holds is not False:
+                sure[line.symbol] = holds is True
+    if not sure:
+        return []
+    pinned = Bounds(facts.tree, sure)
+    out: list[FragmentFinding] = []
+    for line in fragment.assignments.values():
+        if line.value not in ("y", "m") or line.symbol in flagged or line.quoted:
+            continue
+        if facts.tree.sym(line.symbol) is None or pinned.symbol(line.symbol)[1] != 0:
+            continue
+        blockers = [
+            name
+            for name in sure
+            if name != line.symbol and facts.bounds_with_off(name).symbol(line.symbol)[1] == 0
+        ]
+        if not blockers:
+            continue  # only several together block it: rare, and hard to say in one line
+        by = "; ".join(
+            f"line {fragment.assignments[name].line} sets CONFIG_{name}=n"
+            + ("" if sure[name] else f" (unless something selects {name})")
+            for name in blockers
+        )
+        out.append(
+            FragmentFinding(
+                rule="conflict",
+                severity=Severity.ERROR
+                if any(sure[name] for name in blockers)
+                else Severity.WARNING,
+                message=f"can never be {line.value} while {by}",
+                file=fragment.name,
+                line=line.line,
+                symbol=line.symbol,
+                requested=line.value,
+                arch=facts.arch,
+            )
+        )
+    return out
+
+
 def symbol_findings(
     fragment: Fragment, facts: TreeFacts, lines: Iterable[Line] | None = None
 ) -> list[FragmentFinding]:
-    """The findings that need the tree of one arch, for each assignment (or ``lines``)."""
+    """The findings that need the tree of one arch, for each assignment (or ``lines``), and
+    (for a whole fragment) requests that block each other."""
     out: list[FragmentFinding] = []
+    if lines is None:
+        out += _conflicts(
+            fragment, facts, {line.symbol for line in fragment.lines if not _plain(facts, line)}
+        )
     for line in fragment.lines if lines is None else lines:
         if facts.tree.sym(line.symbol) is None:
             undefined = _undefined(facts, line, fragment.name)
@@ -420,7 +500,7 @@ def symbol_findings(
             if line.value != "n" or undefined.suggestion is not None:
                 out.append(undefined)
             continue
-        typed = _type_finding(facts, line, fragment.name)
+        typed = type_finding(facts, line, fragment.name)
         if typed is not None:
             out.append(typed)
             if typed.severity is Severity.ERROR:
@@ -539,8 +619,9 @@ class LintOptions:
 def find_tree_dir(inputs: app.Inputs, sources: Iterable[ConfigInput], what: str) -> Path:
     """--tree, else the tree a fragment lives in, else the current directory."""
     if inputs.tree is not None:
-        if not is_kernel_tree(inputs.tree):
-            raise InputError("not a kernel source tree (no Kconfig and Makefile)", path=inputs.tree)
+        problem = kernel_tree_problem(inputs.tree)
+        if problem is not None:
+            raise problem  # what is missing: no arch/, no version in the Makefile, ...
         return inputs.tree
     for source in sources:
         found = tree_of_fragment(source.path)

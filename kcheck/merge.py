@@ -1,8 +1,8 @@
 """``kcheck merge``: what ``merge_config.sh -m BASE FRAGMENT...`` and ``make olddefconfig`` give,
 and every request of the fragments that does not survive, with the chain that drops it.
 
-The base is a config file, a defconfig of the tree (``make NAME``: the file read as a config
-and completed with olddefconfig semantics, conf.c's ``--defconfig``) or nothing
+The base is a config file, a defconfig of the tree (its text as it is, where the kernel's
+merged-defconfig targets such as ``make ARCH=arm64 virtconfig`` start) or nothing
 (``--allnoconfig``, merge_config.sh's ``-n``: ``make allnoconfig`` with KCONFIG_ALLCONFIG set to
 the merged fragments). The text is merged exactly as merge_config.sh does
 (:func:`kcheck.kernel.dotconfig.merge_configs`), so its "Value of X is redefined" overrides are
@@ -16,7 +16,7 @@ requests plus that plan as one fragment, and verifies it by merging it onto the 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kcheck import app, arches
@@ -24,6 +24,8 @@ from kcheck.errors import InputError, UsageError
 from kcheck.kernel.bounds import apply_allnoconfig
 from kcheck.kernel.chain import parse_needs
 from kcheck.kernel.dotconfig import (
+    HEX_FORM,
+    INT_FORM,
     ConfigInput,
     DotConfig,
     Fragment,
@@ -33,6 +35,7 @@ from kcheck.kernel.dotconfig import (
     format_assignment,
     merge_configs,
     parse_dotconfig,
+    quote,
     read_config,
     read_lines,
 )
@@ -46,14 +49,18 @@ from kcheck.lint import (
     line_findings,
     read_fragments,
     symbol_findings,
+    type_finding,
     waivers_for,
 )
 from kcheck.model import (
+    RULES,
+    ChainNode,
     Expectation,
     FixPlan,
     FixTarget,
     FragmentFinding,
     FragmentReport,
+    LinkKind,
     NodeKind,
     Override,
     Severity,
@@ -176,55 +183,206 @@ def _load(tree: LoadedTree, text: str, name: str, allno: bool) -> str:
     return tree.resolved_text()
 
 
-def _lost(tree: LoadedTree, wanted: list[Request], facts: TreeFacts) -> list[FragmentFinding]:
-    """The lost requests as findings, each with the chain that drops it."""
+def _shown(tree: LoadedTree, symbol: str, value: str) -> str:
+    """A value as a .config line shows it (a string in quotes)."""
+    return quote(value) if tree_symbol_type(tree, symbol) is SymbolType.STRING else value
+
+
+def _actions(chain: ChainNode) -> list[tuple[str, str]]:
+    """What the chain says to set, in order: (symbol, value) of each settable step."""
+    out: dict[str, str] = {}
+    for node in chain.walk():
+        if node.settable and not node.met and node.symbol and node.kind is not LinkKind.CHOICE:
+            out.setdefault(node.symbol, node.needs.split("|")[0])
+    return list(out.items())
+
+
+def _hidden_steps(chain: ChainNode) -> bool:
+    """Whether the chain has unmet steps the user cannot set yet (their prompt is hidden
+    until an earlier step is taken): the settable ones are then only a start."""
+    return any(
+        not node.met and node.symbol and node.prompt and not node.settable
+        for node in chain.walk()
+        if node is not chain and node.kind is not LinkKind.CHOICE
+    )
+
+
+def _lost(
+    tree: LoadedTree, wanted: list[Request], facts: TreeFacts
+) -> tuple[list[FragmentFinding], dict[str, list[str]]]:
+    """The lost requests as findings, each with the chain that drops it and, when another
+    request of the fragments is what drops it, a ``conflict`` finding at that request's line
+    (first): the one line to change, however many requests it costs. Also, for each lost
+    request, the requests that drop it."""
     from kcheck import explain as chains
 
     prefer = {r.symbol: 0 for r in wanted if r.value != "n"}
+    by_symbol = {r.symbol: r for r in wanted}
     findings: list[FragmentFinding] = []
+    lost_symbols: set[str] = set()
+    costs: dict[str, list[Request]] = {}
+    blockers: dict[str, list[str]] = {}
     for request in wanted:
+        line = Line(request.symbol, request.value, request.quoted, request.line)
         if tree.sym(request.symbol) is None:
             if request.value != "n":
                 findings += symbol_findings(_one(request), facts)
+                lost_symbols.add(request.symbol)
             continue
         asked = tree.requested(request.symbol, request.value, request.quoted)
         actual = tree.value(request.symbol) or ""
-        if asked == actual:
-            continue
-        if asked is None:
-            findings.append(
-                FragmentFinding(
-                    rule="lost",
-                    severity=Severity.ERROR,
-                    message=f"the kernel rejects {request.value!r} for this symbol's type, so "
-                    f"it keeps {actual or 'no value'}",
-                    file=request.file,
-                    line=request.line,
-                    symbol=request.symbol,
-                    requested=request.value,
-                    actual=actual,
-                    arch=tree.arch,
+        where = {
+            "file": request.file,
+            "line": request.line,
+            "symbol": request.symbol,
+            "arch": tree.arch,
+        }
+        typed = type_finding(facts, line, request.file)
+        if typed is not None and typed.severity is not Severity.ERROR:
+            findings.append(typed)  # =yes: read by its first letter, but fragile
+        elif typed is not None:
+            # The kernel rejects the line's value (a quoted int, m for a bool, ...): say so,
+            # rather than a chain about a value nobody can ask for.
+            shown = _shown(tree, request.symbol, actual) if actual else "no value"
+            if typed.suggestion is not None and typed.suggestion.endswith(f"={actual}"):
+                findings.append(
+                    replace(
+                        typed,
+                        message=f"{typed.message}; the merged config has {shown} "
+                        "anyway (the symbol's default)",
+                        actual=actual,
+                    )
                 )
-            )
+            else:
+                lost_symbols.add(request.symbol)
+                findings.append(
+                    replace(
+                        typed,
+                        rule="lost",
+                        severity=Severity.ERROR,
+                        message=f"{typed.message}, so the merged config has {shown}",
+                        actual=actual,
+                    )
+                )
             continue
+        if asked == actual or asked is None:
+            continue
+        lost_symbols.add(request.symbol)
         needs = asked if parse_needs(asked) is not None else f"= {asked}"
         chain = chains.chain_for(tree, request.symbol, needs, prefer)
+        message = (
+            f"asks for {_shown(tree, request.symbol, asked) if asked else 'no value'}, the "
+            f"merged config has {_shown(tree, request.symbol, actual) if actual else 'no value'}"
+        )
+        actions = _actions(chain) if chain is not None else []
+        culprits = [
+            by_symbol[symbol]
+            for symbol, _value in actions
+            if symbol in by_symbol and symbol != request.symbol
+        ]
+        if culprits:
+            message += ", because of " + ", ".join(
+                f"{_assignment(c)} ({c.file}:{c.line})" for c in culprits
+            )
+            for culprit in culprits:
+                costs.setdefault(culprit.symbol, []).append(request)
+            blockers[request.symbol] = [c.symbol for c in culprits]
+        elif actions:
+            message += (
+                "; to keep it, set "
+                + ", ".join(f"CONFIG_{symbol}={value}" for symbol, value in actions[:3])
+                + (" ..." if len(actions) > 3 else "")
+            )
+            if chain is not None and _hidden_steps(chain):
+                message += " first (then what the chain shows)"
         findings.append(
             FragmentFinding(
                 rule="lost",
                 severity=Severity.ERROR,
-                message=f"asks for {asked or 'no value'}, the merged config has "
-                f"{actual or 'no value'}",
-                file=request.file,
-                line=request.line,
-                symbol=request.symbol,
-                requested=asked,
-                actual=actual,
-                arch=tree.arch,
+                message=message,
+                requested=_shown(tree, request.symbol, asked) if asked else asked,
+                actual=_shown(tree, request.symbol, actual) if actual else actual,
                 chain=chain,
+                **where,  # type: ignore[arg-type]
             )
         )
-    return findings
+    conflicts = []
+    for symbol, blocked in costs.items():
+        culprit = by_symbol[symbol]
+        if symbol in lost_symbols:
+            continue  # itself lost: its own finding says why
+        names = ", ".join(
+            f"{r.symbol} ({r.file}:{r.line})"
+            if r.file != culprit.file
+            else f"{r.symbol} (line {r.line})"
+            for r in blocked
+        )
+        conflicts.append(
+            FragmentFinding(
+                rule="conflict",
+                severity=RULES["conflict"].severity,
+                message=f"holds, and is why {len(blocked)} other request(s) are lost: {names}",
+                file=culprit.file,
+                line=culprit.line,
+                symbol=symbol,
+                requested=culprit.value,
+                arch=tree.arch,
+            )
+        )
+    return conflicts + findings, blockers
+
+
+def _meant(tree: LoadedTree, request: Request) -> str | None:
+    """The value the author of a request meant, as a .config line of the symbol's type
+    holds it: ``"17"`` for an int is 17, ``"y"`` for a bool y, an unquoted string that
+    string; None when no value of the type is meant (``m`` for a bool, ``many`` for an int)."""
+    kind = tree_symbol_type(tree, request.symbol)
+    value = request.value
+    if kind in (SymbolType.BOOL, SymbolType.TRISTATE):
+        letters = "ymn" if kind is SymbolType.TRISTATE else "yn"
+        return value[0] if value[:1] and value[0] in letters else None
+    if kind is SymbolType.INT:
+        return value if INT_FORM.fullmatch(value) else None
+    if kind is SymbolType.HEX:
+        return value if HEX_FORM.fullmatch(value) else None
+    if kind is SymbolType.STRING:
+        return value
+    return tree.requested(request.symbol, value, request.quoted)
+
+
+def _assignment(request: Request) -> str:
+    """The request as its fragment line reads (``# CONFIG_X is not set`` as ``=n``)."""
+    value = quote(request.value) if request.quoted else request.value
+    return f"CONFIG_{request.symbol}={value}"
+
+
+def _override_value(read: Sequence[tuple[ConfigInput, Fragment]], override: Override) -> str:
+    """The value the winning line asks for, as a .config line shows it (``n`` for ``# CONFIG_X
+    is not set``)."""
+    for _source, fragment in read:
+        if fragment.name == override.file:
+            line = fragment.assignments.get(override.symbol)
+            if line is not None:
+                return quote(line.value) if line.quoted else line.value
+    return override.value
+
+
+def _with_merged_value(tree: LoadedTree, finding: FragmentFinding) -> FragmentFinding:
+    """A line the kernel skips or misreads, with what the merged config ends up with for its
+    symbol: whether the line's mistake costs anything in this merge."""
+    if finding.symbol is None or finding.requested is None or tree.sym(finding.symbol) is None:
+        return finding
+    if finding.rule not in ("unprefixed", "indented", "unset-typo", "no-value"):
+        return finding
+    actual = tree.value(finding.symbol) or ""
+    shown = _shown(tree, finding.symbol, actual) if actual else "no value"
+    same = tree.requested(finding.symbol, finding.requested, False) == actual
+    return replace(
+        finding,
+        actual=actual,
+        message=f"{finding.message}; the merged config has {shown}"
+        + (" anyway" if same else ", not what the line asks for"),
+    )
 
 
 def _compiler(make_arch: str, get: arches.Lookup) -> str:
@@ -242,12 +400,12 @@ def _one(request: Request) -> Fragment:
 
 def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
     """Merge, resolve, and say what the fragments asked for and did not get."""
+    if options.base == "-" and "-" in options.fragments:
+        raise UsageError("stdin (-) can be given once")  # before reading it
     read = read_fragments(options.fragments)
     if not read:
         raise UsageError("give at least one fragment to merge")
     inputs = options.inputs
-    if options.base == "-" and "-" in options.fragments:
-        raise UsageError("stdin (-) can be given once")
     arch = inputs.arch
     tree_dir = inputs.tree
     base = _base(options, tree_dir, arch)
@@ -296,9 +454,10 @@ def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
     facts = TreeFacts.of(tree, arch)
     findings: list[FragmentFinding] = []
     for source, fragment in read:
-        findings += line_findings(source, fragment, Rules.for_version(tree.version))
+        for finding in line_findings(source, fragment, Rules.for_version(tree.version)):
+            findings.append(_with_merged_value(tree, finding))
     wanted = requests(merged, names)
-    lost = _lost(tree, wanted, facts)
+    lost, blockers = _lost(tree, wanted, facts)
     findings += lost
     overrides = _overrides(merged, base, read)
     for override in overrides:
@@ -312,14 +471,14 @@ def merge(options: MergeOptions, notify: Notify) -> MergeOutcome:
                     file=override.file,
                     line=override.line,
                     symbol=override.symbol,
-                    requested=override.value,
+                    requested=_override_value(read, override),
                 )
             )
     plan: FixPlan | None = None
     fix_text: str | None = None
     verified: bool | None = None
     if options.fix:
-        plan, fix_text, verified = _fix(tree, base, merged, resolved, wanted, lost, allno)
+        plan, fix_text, verified = _fix(tree, base, merged, resolved, wanted, lost, blockers, allno)
         tree.load_values(merged.text, loaded_name)  # (as before the fix, for later callers)
     first = sources[0].path if sources else None
     judged, waiver_notices = apply_waivers(findings, waivers_for(options.gate, first))
@@ -360,6 +519,7 @@ def _fix(
     resolved: str,
     wanted: list[Request],
     lost: list[FragmentFinding],
+    blockers: dict[str, list[str]],
     allno: bool,
 ) -> tuple[FixPlan, str, bool]:
     """A plan for the lost requests, the corrected fragment, and whether merging that onto
@@ -367,7 +527,7 @@ def _fix(
     from kcheck.kernel.planner import plan as make_plan
 
     lost_symbols = {f.symbol for f in lost if f.rule == "lost" and f.requested is not None}
-    values = {r.symbol: tree.requested(r.symbol, r.value, r.quoted) for r in wanted}
+    values = {r.symbol: _meant(tree, r) for r in wanted}
     targets = [
         _target(tree, r.symbol, str(values[r.symbol]))
         for r in wanted
@@ -399,7 +559,9 @@ def _fix(
     )
     impossible = {item.symbol for item in result.impossible}
     undefined = {r.symbol for r in wanted if tree.sym(r.symbol) is None}
-    fragment = render_fix(tree, plan, wanted, values, impossible | undefined, base.name)
+    fragment = render_fix(
+        tree, plan, wanted, values, impossible | undefined, base.name, blockers, allno
+    )
     # Verified as a user would use it: the corrected fragment alone onto the same base.
     again = merge_configs(base.text, [fragment])
     _load(tree, again.text, f"{base.name} + kcheck merge --fix", allno)
@@ -418,16 +580,39 @@ def render_fix(
     values: dict[str, str | None],
     dropped: set[str],
     base: str,
+    blockers: dict[str, list[str]],
+    allno: bool = False,
 ) -> str:
     """The corrected fragment: the requests that can hold, then what they need. Comments name
     symbols without ``CONFIG_`` so that merge_config.sh's ``grep -w`` sees only assignments."""
+    how = (
+        "scripts/kconfig/merge_config.sh -n THIS_FILE (make allnoconfig with it)"
+        if allno
+        else f"scripts/kconfig/merge_config.sh -m {base if not base.startswith('<') else '.config'}"
+        " THIS_FILE && make olddefconfig"
+    )
     lines = [
         f"# kcheck merge --fix: the fragments' requests onto {base} "
         f"(Linux {plan.kernel_version}, {plan.arch}), with what they need to survive",
-        "# Merge: scripts/kconfig/merge_config.sh -m .config THIS_FILE && make olddefconfig",
+        f"# Merge: {how}",
     ]
+    by_symbol = {r.symbol: r for r in wanted}
     for item in plan.impossible:
-        lines.append(f"# Not possible here: {item.symbol}={item.wanted}: {'; '.join(item.chain)}")
+        why = "; ".join(item.chain)
+        culprits = [
+            by_symbol[symbol]
+            for symbol in blockers.get(item.symbol, ())
+            if symbol in by_symbol and symbol not in dropped
+        ]
+        if culprits:
+            why = (
+                ", ".join(
+                    f"{_assignment(c).removeprefix('CONFIG_')} ({c.file}:{c.line})"
+                    for c in culprits
+                )
+                + " turns it off, and the fragments ask for that too: drop one of the two"
+            )
+        lines.append(f"# Not possible here: {item.symbol}={item.wanted}: {why}")
     for request in wanted:
         if request.symbol in dropped and tree.sym(request.symbol) is None:
             lines.append(f"# Not defined in this tree: {request.symbol} ({request.file})")

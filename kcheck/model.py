@@ -534,6 +534,9 @@ class Rule:
 #: Every rule of ``kcheck lint`` and ``kcheck merge`` (``FragmentFinding.rule``), by name.
 RULES: dict[str, Rule] = {
     "lost": Rule(Severity.ERROR, "the merged config does not keep the value the fragment asks for"),
+    "conflict": Rule(
+        Severity.ERROR, "the request holds, and is why other requests of the fragments are lost"
+    ),
     "redefined": Rule(Severity.NOTE, "a later fragment sets the symbol again and wins"),
     "undefined": Rule(Severity.ERROR, "no Kconfig file of the tree defines the symbol"),
     "other-arch": Rule(Severity.ERROR, "only other architectures define the symbol"),
@@ -555,6 +558,10 @@ RULES: dict[str, Rule] = {
     "crlf": Rule(Severity.WARNING, "CRLF line ends"),
     "repeated": Rule(Severity.WARNING, "the symbol is set more than once in one fragment"),
 }
+
+#: The rules of ``kcheck merge`` findings that are requests the merged config does not keep
+#: (a symbol the tree does not define is lost too).
+LOST_RULES = ("lost", "undefined", "other-arch")
 
 
 @dataclass(frozen=True)

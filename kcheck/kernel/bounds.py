@@ -32,6 +32,7 @@ So ``depends on X86`` on arm64 (X86 undefined: n) gives a highest value of n, an
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 from kcheck.kernel.compat import AND, BOOL, NOT, OR, TRISTATE, Choice, Symbol
@@ -48,13 +49,34 @@ _RECURSION = 20_000
 class Bounds:
     """Lowest and highest values of symbols over every config, on one loaded tree."""
 
-    def __init__(self, tree: LoadedTree) -> None:
+    def __init__(self, tree: LoadedTree, off: Iterable[str] = ()) -> None:
         self._kconf = tree.kconf
         # Probe answers depend on the toolchain, not on the tree: anything. (Offline they are
         # pinned from whatever config was loaded last, which says nothing about other configs.)
         self._probes = tree.probe_symbols()
         self._memo: dict[Any, Range] = {}
         self._busy: set[Any] = set()
+        # Symbols taken as n: set to n by a config, and n then (see user_off_holds).
+        for name in off:
+            sym = self._kconf.syms.get(name)
+            if sym is not None:
+                self._memo[sym] = _N
+
+    def user_off_holds(self, name: str) -> bool | None:
+        """Whether ``CONFIG_name=n`` in a config makes the symbol n: True whatever else the
+        config says; None when only unless something selects it; False when not even then.
+        Its one prompt's condition must be its ``depends on`` (the prompt is hidden only when
+        that is off, which caps every default at n too: sym_calc_value() gives an invisible
+        symbol its defaults), and ``imply`` yields to a user's n; ``select`` does not."""
+        sym = self._kconf.syms.get(name)
+        if sym is None or sym.orig_type not in (BOOL, TRISTATE) or sym.choice is not None:
+            return False
+        prompts = [node.prompt for node in sym.nodes if node.prompt]
+        if sym.name in self._probes or len(prompts) != 1 or len(sym.nodes) != 1:
+            return False
+        if prompts[0][1] != sym.direct_dep:
+            return False
+        return True if self.expr(sym.rev_dep)[1] == 0 else None
 
     def symbol(self, name: str) -> Range:
         """(lo, hi) of ``name`` (no ``CONFIG_``); (0, 0) when this arch does not define it."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kcheck import __version__
-from kcheck.model import RULES, FragmentFinding, FragmentReport, Severity
+from kcheck.model import LOST_RULES, RULES, FragmentFinding, FragmentReport, Severity
 from kcheck.reporters.chain import chain_to_dict, render_chain_text
 from kcheck.reporters.fix import fix_to_dict
 from kcheck.reporters.github import escape_data, escape_property
@@ -46,7 +46,7 @@ def finding_text(finding: FragmentFinding) -> str:
     text = ": ".join(parts)
     if finding.suggestion:
         text += f" (did you mean {finding.suggestion})"
-    if finding.arch and finding.rule not in ("lost",):
+    if finding.arch and finding.rule not in ("lost", "conflict"):
         text += f" [{finding.arch}]"
     return text
 
@@ -56,7 +56,7 @@ def summary_line(report: FragmentReport) -> str:
         s: sum(f.severity is s and f.waived is None for f in report.findings) for s in Severity
     }
     waived = sum(f.waived is not None for f in report.findings)
-    lost = sum(f.rule == "lost" and f.waived is None for f in report.findings)
+    lost = sum(f.rule in LOST_RULES and f.waived is None for f in report.findings)
     head = (
         f"{lost} of {report.requests} request(s) lost, "
         if report.command == "merge"

@@ -180,3 +180,154 @@ def test_merge_usage_errors(kcheck: Invoke, tree: str) -> None:
     no_arch = kcheck("merge", "--allnoconfig", str(KVM_GUEST), "--tree", tree)
     assert no_arch.code == 2
     assert "pass --arch" in no_arch.err
+
+
+REALWORLD = FIXTURES / "realworld"
+X86_BASE = CORPUS / "6.12" / "x86_64_defconfig.config"
+
+
+def _bad_inputs(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Bad fragments, each with the one error line kcheck must print for it."""
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    binary = tmp_path / "garbage.config"
+    binary.write_bytes(b"CONFIG_A=y\n\x89PNG\x00\x01\x02")
+    empty = tmp_path / "empty.config"
+    empty.write_bytes(b"")
+    missing = tmp_path / "nope.config"
+    broken_gzip = tmp_path / "cut.config.gz"
+    broken_gzip.write_bytes(gzip.compress(b"CONFIG_A=y\n" * 100)[:30])
+    return {
+        "missing": (missing, f"kcheck: error: {missing}: no such file\n"),
+        "directory": (folder, f"kcheck: error: {folder}: is a directory, not a kernel config\n"),
+        "binary": (
+            binary,
+            f"kcheck: error: {binary}:2: binary data (NUL byte); not a kernel config\n",
+        ),
+        "empty": (empty, f"kcheck: error: {empty}: empty file; expected a kernel config\n"),
+        "gzip": (broken_gzip, f"kcheck: error: {broken_gzip}:"),
+    }
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "binary", "empty", "gzip"])
+def test_bad_fragment_is_one_line_exit_2_nothing_written(
+    kcheck: Invoke, tree: str, tmp_path: Path, kind: str
+) -> None:
+    path, error = _bad_inputs(tmp_path)[kind]
+    lint = kcheck("lint", str(path), "--tree", tree, "--arch", "x86_64")
+    assert (lint.code, lint.out) == (2, "")
+    assert lint.err.startswith(error), lint.err
+    assert lint.err.count("\n") == 1, lint.err
+    # merge: as a fragment and as the base; -o is neither created nor changed.
+    fresh = tmp_path / "fresh.config"
+    kept = tmp_path / "kept.config"
+    kept.write_text("keep\n", encoding="utf-8")
+    good = REALWORLD / "virtme-x86_64.config"
+    for out in (fresh, kept):
+        for args in ((str(X86_BASE), str(path)), (str(path), str(good), "--arch", "x86_64")):
+            run = kcheck("merge", *args, "--tree", tree, "-o", str(out), "--fix", str(fresh))
+            assert (run.code, run.out) == (2, "")
+            assert run.err.startswith(error), run.err
+            assert run.err.count("\n") == 1, run.err
+    assert not fresh.exists()
+    assert kept.read_text(encoding="utf-8") == "keep\n"
+
+
+def test_stdin_twice_is_refused_before_reading(kcheck: Invoke, tree: str, tmp_path: Path) -> None:
+    out = tmp_path / "m.config"
+    for args in (("lint", "-", "-"), ("merge", "-", "-", "-o", str(out))):
+        run = kcheck(*args, "--tree", tree, input="CONFIG_A=y\n")
+        assert (run.code, run.out, run.err) == (
+            2,
+            "",
+            "kcheck: error: stdin (-) can be given once\n",
+        )
+    assert not out.exists()
+
+
+def test_tree_kcheck_cannot_parse(
+    kcheck: Invoke, tree: str, tmp_path: Path, kernel_trees: dict[str, Path]
+) -> None:
+    """A tree with a Kconfig syntax error: the file and line, exit 2, nothing written; a
+    folder that is not a tree: what it lacks."""
+    import shutil
+
+    broken = tmp_path / "linux"
+    shutil.copytree(kernel_trees["6.12"], broken, symlinks=True)
+    kconfig = broken / "drivers" / "virtio" / "Kconfig"
+    lines = kconfig.read_text(encoding="utf-8").count("\n")
+    with kconfig.open("a", encoding="utf-8") as f:
+        f.write('config BROKEN_X\n\tbool "x"\n\tfrobnicate\n')
+    out = tmp_path / "m.config"
+    fragment = str(REALWORLD / "virtme-x86_64.config")
+    runs = [
+        kcheck("lint", fragment, "--tree", str(broken), "--arch", "x86_64", "--no-cache"),
+        kcheck("merge", str(X86_BASE), fragment, "--tree", str(broken), "-o", str(out)),
+    ]
+    for run in runs:
+        assert (run.code, run.out) == (2, "")
+        assert f"kcheck: error: drivers/virtio/Kconfig:{lines + 3}: couldn't parse" in run.err
+    assert not out.exists()
+    (tmp_path / "notree").mkdir()
+    (tmp_path / "notree" / "Makefile").write_text(
+        "VERSION = 6\nPATCHLEVEL = 12\nSUBLEVEL = 0\n", encoding="utf-8"
+    )
+    (tmp_path / "notree" / "Kconfig").write_text("", encoding="utf-8")
+    run = kcheck("lint", fragment, "--tree", str(tmp_path / "notree"), "--arch", "x86_64")
+    assert (run.code, run.err) == (
+        2,
+        f"kcheck: error: {tmp_path / 'notree'}: not a kernel source tree (no arch/)\n",
+    )
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "junit", "github"])
+def test_merge_every_format_names_the_conflict(
+    kcheck: Invoke, tree: str, tmp_path: Path, fmt: str
+) -> None:
+    """A Yocto-style .cfg that turns NETDEVICES off among its lines: every format points at
+    that line, and each lost request names it (the invoke fixture validates each format)."""
+    cfg = str(REALWORLD / "yocto-qemu-net.cfg")
+    out = tmp_path / "m.config"
+    run = kcheck("merge", str(X86_BASE), cfg, "--tree", tree, "-o", str(out), "--format", fmt)
+    assert run.code == 1
+    because = f"because of CONFIG_NETDEVICES=n ({cfg}:30)"
+    if fmt == "json":
+        findings = json.loads(run.out)["findings"]
+        first = findings[0]
+        assert (first["rule"], first["line"], first["symbol"]) == ("conflict", 30, "NETDEVICES")
+        lost = [f for f in findings if f["rule"] == "lost"]
+        assert len(lost) == 9
+        assert all(because in f["message"] for f in lost)
+    elif fmt == "github":
+        assert run.out.startswith(f"::error file={cfg},line=30,title=kcheck merge%3A conflict::")
+    elif fmt == "text":
+        assert f"{cfg}:30: conflict: CONFIG_NETDEVICES=n: holds, and is why 9 other" in run.out
+        assert run.out.splitlines()[-1] == (
+            "9 of 38 request(s) lost, 10 error(s), 0 warning(s), 0 note(s): exit 1"
+        )
+    else:
+        assert because in run.out
+
+
+def test_merge_no_color(kcheck: Invoke, tree: str, tmp_path: Path) -> None:
+    cfg = str(REALWORLD / "yocto-qemu-net.cfg")
+    args = ("merge", str(X86_BASE), cfg, "--tree", tree, "-o", str(tmp_path / "m.config"))
+    assert "\x1b[" in kcheck(*args, env={"FORCE_COLOR": "1"}).out
+    plain = kcheck(*args, env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    assert "\x1b[" not in plain.out
+    assert "[if NETDEVICES]" in plain.out
+
+
+def test_merge_clean_exits_0_and_undefined_counts_as_lost(
+    kcheck: Invoke, tree: str, tmp_path: Path
+) -> None:
+    fragment = tmp_path / "f.config"
+    fragment.write_text("CONFIG_VIRTIO_NET=y\nCONFIG_TUN=m\n", encoding="utf-8")
+    args = ("merge", str(X86_BASE), str(fragment), "--tree", tree, "-o", str(tmp_path / "m"))
+    clean = kcheck(*args)
+    assert clean.code == 0, clean.out
+    assert clean.out.splitlines()[-1].startswith("0 of 2 request(s) lost, 0 error(s)")
+    fragment.write_text("CONFIG_VIRTIO_NET=y\nCONFIG_MARCH_Z900=y\n", encoding="utf-8")
+    run = kcheck(*args)
+    assert run.code == 1
+    assert run.out.splitlines()[-1].startswith("1 of 2 request(s) lost, 1 error(s)")

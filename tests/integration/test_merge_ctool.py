@@ -23,7 +23,7 @@ import pytest
 from kcheck import app
 from kcheck.kernel.dotconfig import ConfigInput, parse_dotconfig, parse_fragment
 from kcheck.merge import MergeOptions, merge
-from kcheck.model import FragmentReport
+from kcheck.model import LOST_RULES, FragmentReport
 from tests.conftest import CORPUS
 from tests.integration.conftest import probe_path
 
@@ -32,8 +32,6 @@ pytestmark = pytest.mark.shared
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "merge"
 FRAGMENTS = HERE / "fragments" / "6.12"
 _REDEFINED = re.compile(r"^Value of CONFIG_([A-Za-z0-9_]+) is redefined by fragment (\S+):$", re.M)
-# The rules of findings that are requests kcheck says will not survive.
-LOST_RULES = ("lost", "undefined", "other-arch")
 
 
 @dataclass(frozen=True)
