@@ -172,21 +172,26 @@ def _backend(opt: str, type_: str, options: Mapping[str, str], hub: bool) -> Bac
     )
 
 
-def _netdev(state: _State, opt: str, value: str) -> None:
+def _network_type(state: _State, value: str, missing: str) -> tuple[dict[str, str], str]:
+    """A network option's key=value pairs and its type (the first bare word); ``missing``
+    is the error when it has none. The machine then has network options of its own."""
     options = dict(split_options(value, "type"))
     type_ = options.get("type", "")
     if not type_:
-        raise _Bad("no back-end type (e.g. -netdev user,id=n0)")
+        raise _Bad(missing)
     state.network_options = True
+    return options, type_
+
+
+def _netdev(state: _State, opt: str, value: str) -> None:
+    options, type_ = _network_type(state, value, "no back-end type (e.g. -netdev user,id=n0)")
     state.backends.append(_backend(opt, type_, options, hub=False))
 
 
 def _net(state: _State, opt: str, value: str) -> None:
-    options = dict(split_options(value, "type"))
-    type_ = options.get("type", "")
-    if not type_:
-        raise _Bad("no type (e.g. -net nic,model=virtio or -net user)")
-    state.network_options = True
+    options, type_ = _network_type(
+        state, value, "no type (e.g. -net nic,model=virtio or -net user)"
+    )
     if type_ == "none":
         return
     if type_ == "nic":
@@ -198,11 +203,9 @@ def _net(state: _State, opt: str, value: str) -> None:
 
 
 def _nic(state: _State, opt: str, value: str) -> None:
-    options = dict(split_options(value, "type"))
-    type_ = options.get("type", "")
-    if not type_:
-        raise _Bad("no back-end type (e.g. -nic user,model=virtio-net-pci)")
-    state.network_options = True
+    options, type_ = _network_type(
+        state, value, "no back-end type (e.g. -nic user,model=virtio-net-pci)"
+    )
     if type_ == "none":
         return
     # -nic makes a back end and a card that uses it; give both a private id to pair them.
