@@ -47,24 +47,30 @@ class Case:
         return self.id
 
 
-def _cases() -> list[Case]:
-    rows = (HERE / "cases.tsv").read_text(encoding="utf-8").splitlines()
+def read_cases(path: Path) -> list[Case]:
+    """The rows of a ``cases.tsv`` (id, mode, base, arch, cross compiler or ``-`` or nothing
+    for the native one, fragments)."""
     out = []
-    for row in rows:
+    for row in path.read_text(encoding="utf-8").splitlines():
         case_id, mode, base, arch, cross, fragments = row.split("\t")
+        cross = "" if cross == "-" else cross
         out.append(Case(case_id, mode, base, arch, cross, tuple(fragments.split())))
     return out
 
 
-CASES = _cases()
+def unpack(tarball: Path, folder: Path) -> Path:
+    """The stored C-tool outputs of ``tarball`` unpacked into ``folder``."""
+    with tarfile.open(tarball) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+CASES = read_cases(HERE / "cases.tsv")
 
 
 @pytest.fixture(scope="session")
 def ctool_outputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ctool-merge")
-    with tarfile.open(HERE / "ctool-6.12.tar.xz") as tar:
-        tar.extractall(folder, filter="data")
-    return folder
+    return unpack(HERE / "ctool-6.12.tar.xz", tmp_path_factory.mktemp("ctool-merge"))
 
 
 def _merge(case: Case, tree: Path, probe: bool) -> tuple[str, FragmentReport]:

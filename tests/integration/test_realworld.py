@@ -12,7 +12,6 @@ lines, and each request kcheck did not list as impossible.
 
 from __future__ import annotations
 
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -24,32 +23,19 @@ from kcheck.merge import MergeOptions, MergeOutcome, merge
 from kcheck.model import LOST_RULES
 from tests.conftest import CORPUS
 from tests.integration.conftest import probe_path
-from tests.integration.test_merge_ctool import Case
+from tests.integration.test_merge_ctool import Case, read_cases, unpack
 
 pytestmark = pytest.mark.shared
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "realworld"
 
 
-def _cases() -> list[Case]:
-    out = []
-    for row in (HERE / "cases.tsv").read_text(encoding="utf-8").splitlines():
-        case_id, mode, base, arch, cross, fragments = row.split("\t")
-        out.append(
-            Case(case_id, mode, base, arch, "" if cross == "-" else cross, tuple(fragments.split()))
-        )
-    return out
-
-
-CASES = _cases()
+CASES = read_cases(HERE / "cases.tsv")
 
 
 @pytest.fixture(scope="module")
 def ctool(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ctool-realworld")
-    with tarfile.open(HERE / "ctool-6.12.tar.xz") as tar:
-        tar.extractall(folder, filter="data")
-    return folder
+    return unpack(HERE / "ctool-6.12.tar.xz", tmp_path_factory.mktemp("ctool-realworld"))
 
 
 def _values(text: str) -> dict[str, str]:
