@@ -612,8 +612,14 @@ def fix_loaded(
     *,
     include_optional: bool = False,
     gate: Gate | None = None,
+    machine: bool = False,
 ) -> FixOutcome:
-    """:func:`fix` with the profile and config already loaded (``kcheck vm`` derives its own)."""
+    """:func:`fix` with the profile and config already loaded (``kcheck vm`` derives its own).
+
+    ``machine``: the profile comes from a machine the user named, whose choice switches are
+    asked for; only then is what they turn off by themselves worked out
+    (:attr:`FixOutcome.switch_turns_off`).
+    """
     from kcheck import fixer  # the planner is imported by the runs that plan, not by checks
     from kcheck.fragment import apply_fragment, render_fragment
 
@@ -624,7 +630,8 @@ def fix_loaded(
     switch_turns_off: tuple[str, ...] = ()
     if loaded.tree is not None and plan.changes:
         merged = apply_fragment(loaded.tree, loaded.config.text, text, config_name=report.config)
-        switch_turns_off = turned_off_by_switches(loaded.tree, loaded.config.text, plan)
+        if machine:
+            switch_turns_off = turned_off_by_switches(loaded.tree, loaded.config.text, plan)
     return FixOutcome(report, plan, text, merged, loaded.config, switch_turns_off)
 
 

@@ -187,7 +187,13 @@ def fix_vm(
         outcomes.append(
             (
                 side.name,
-                app.fix_loaded(side.profile, loaded, include_optional=include_optional, gate=gate),
+                app.fix_loaded(
+                    side.profile,
+                    loaded,
+                    include_optional=include_optional,
+                    gate=gate,
+                    machine=True,
+                ),
             )
         )
     return outcomes
